@@ -1,0 +1,464 @@
+"""The archive: the only module that writes storage.
+
+Layout under the archive root:
+
+    index.sqlite             sources, captures, versions, changes, alerts, deliveries
+    warc/YYYY/MM/*.warc.gz   raw captures as received (request + response/revisit + metadata)
+    text/ab/<sha256>.txt.gz  normalized text, one file per distinct digest
+    feeds/alerts.xml         Atom feed of alerts (and feeds/<source>.xml)
+    alerts.jsonl             the alert log
+
+Every file is written to a temporary name and renamed into place; every index
+change of one check is one SQLite transaction. A crash leaves the old state or
+the new one; at worst an orphan file that no index row points to.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import sqlite3
+import threading
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+from .atomic import atomic_write_bytes
+from .errors import ArchiveError, NotFoundError
+from .model import Alert, FetchResult, Source
+from .warc import RevisitOf, WarcLocation, write_capture_warc
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (
+    name TEXT PRIMARY KEY, url TEXT NOT NULL, title TEXT NOT NULL DEFAULT '',
+    date TEXT NOT NULL DEFAULT '', language TEXT NOT NULL DEFAULT 'en',
+    profile TEXT NOT NULL DEFAULT 'auto', tags TEXT NOT NULL DEFAULT '[]',
+    kind TEXT NOT NULL DEFAULT 'statement', origin TEXT NOT NULL DEFAULT 'seed',
+    enabled INTEGER NOT NULL DEFAULT 1, added_at TEXT NOT NULL,
+    etag TEXT, last_modified TEXT, last_check TEXT, last_status INTEGER,
+    last_error TEXT, failures INTEGER NOT NULL DEFAULT 0, last_change TEXT,
+    last_raw_sha256 TEXT
+);
+CREATE TABLE IF NOT EXISTS captures (
+    id INTEGER PRIMARY KEY, source TEXT NOT NULL REFERENCES sources(name),
+    run_id TEXT, url TEXT NOT NULL, final_url TEXT, fetched_at TEXT NOT NULL,
+    status INTEGER, not_modified INTEGER NOT NULL DEFAULT 0, error TEXT,
+    etag TEXT, last_modified TEXT, content_type TEXT, encoding TEXT,
+    redirects TEXT NOT NULL DEFAULT '[]', raw_sha256 TEXT, body_bytes INTEGER,
+    warc_path TEXT, warc_offset INTEGER, warc_length INTEGER, warc_record_id TEXT,
+    revisit INTEGER NOT NULL DEFAULT 0,
+    text_sha256 TEXT, profile TEXT, normalizer_version INTEGER, elapsed REAL
+);
+CREATE INDEX IF NOT EXISTS captures_source ON captures(source, fetched_at);
+CREATE TABLE IF NOT EXISTS versions (
+    id INTEGER PRIMARY KEY, source TEXT NOT NULL REFERENCES sources(name),
+    seq INTEGER NOT NULL, text_sha256 TEXT NOT NULL,
+    capture_id INTEGER REFERENCES captures(id), first_seen TEXT NOT NULL,
+    normalizer_version INTEGER, origin TEXT NOT NULL, title TEXT NOT NULL DEFAULT '',
+    chars INTEGER NOT NULL, UNIQUE(source, seq)
+);
+CREATE TABLE IF NOT EXISTS changes (
+    id INTEGER PRIMARY KEY, source TEXT NOT NULL REFERENCES sources(name),
+    from_version INTEGER REFERENCES versions(id), to_version INTEGER NOT NULL REFERENCES versions(id),
+    kind TEXT NOT NULL, reasons TEXT NOT NULL DEFAULT '[]', stats TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS alerts (
+    id INTEGER PRIMARY KEY, kind TEXT NOT NULL, source TEXT NOT NULL,
+    change_id INTEGER UNIQUE REFERENCES changes(id), created_at TEXT NOT NULL,
+    title TEXT NOT NULL, url TEXT NOT NULL, summary TEXT NOT NULL,
+    from_version INTEGER, to_version INTEGER, diff_text TEXT NOT NULL DEFAULT '',
+    diff_html TEXT NOT NULL DEFAULT '', stats TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+    alert_id INTEGER NOT NULL REFERENCES alerts(id), sink TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT, updated_at TEXT NOT NULL, PRIMARY KEY (alert_id, sink)
+);
+"""
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """What the archive knows of a source before a check."""
+
+    name: str
+    etag: str | None
+    last_modified: str | None
+    last_raw_sha256: str | None
+    failures: int
+    version_id: int | None         # the latest version's row id
+    version_seq: int
+    text_sha256: str | None
+    normalizer_version: int | None
+    version_capture_id: int | None
+
+
+@dataclass(frozen=True)
+class Version:
+    id: int
+    source: str
+    seq: int
+    text_sha256: str
+    capture_id: int | None
+    first_seen: str
+    normalizer_version: int | None
+    origin: str
+    title: str
+    chars: int
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    """A version to add in a check's transaction (the text blob is written first)."""
+
+    text: str
+    title: str
+    origin: str                  # "capture" | "baseline" | "renormalized"
+    normalizer_version: int | None
+    first_seen: datetime | None = None
+
+
+@dataclass(frozen=True)
+class NewChange:
+    kind: str                    # "trivial" | "substantive" | "renormalized"
+    reasons: Sequence[str] = ()
+    stats: dict | None = None
+
+
+@dataclass(frozen=True)
+class NewAlert:
+    kind: str
+    title: str
+    url: str
+    summary: str
+    diff_text: str = ""
+    diff_html: str = ""
+    stats: dict | None = None
+
+
+class Archive:
+    """An archive rooted at a folder. Safe to share between threads."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.root / "index.sqlite", timeout=60,
+                                       check_same_thread=False, isolation_level=None)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.executescript(SCHEMA)
+            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        except (OSError, sqlite3.Error) as exc:
+            raise ArchiveError(f"cannot open the archive at {self.root}: {exc}") from None
+        self._lock = threading.RLock()
+
+    # -- plumbing ---------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> "Archive":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _query(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    @property
+    def alerts_log(self) -> Path:
+        return self.root / "alerts.jsonl"
+
+    @property
+    def feeds_dir(self) -> Path:
+        return self.root / "feeds"
+
+    # -- text blobs -------------------------------------------------------
+
+    def text_path(self, digest: str) -> Path:
+        return self.root / "text" / digest[:2] / f"{digest[2:]}.txt.gz"
+
+    def put_text(self, text: str) -> str:
+        """Store text once per distinct sha256; return the digest."""
+        digest = sha256_text(text)
+        path = self.text_path(digest)
+        if not path.exists():
+            atomic_write_bytes(path, gzip.compress(text.encode("utf-8"), mtime=0))
+        return digest
+
+    def get_text(self, digest: str) -> str:
+        try:
+            return gzip.decompress(self.text_path(digest).read_bytes()).decode("utf-8")
+        except FileNotFoundError:
+            raise ArchiveError(f"text blob {digest} is missing from {self.root / 'text'}") from None
+
+    # -- sources ----------------------------------------------------------
+
+    def sync_sources(self, sources: Iterable[Source]) -> None:
+        """Add new registry entries and refresh the metadata of known ones (history is kept)."""
+        now = iso(utcnow())
+        with self._tx() as db:
+            for s in sources:
+                db.execute(
+                    """INSERT INTO sources (name, url, title, date, language, profile, tags, kind, origin, enabled, added_at)
+                       VALUES (?,?,?,?,?,?,?,?,?,?,?)
+                       ON CONFLICT(name) DO UPDATE SET url=excluded.url, title=excluded.title, date=excluded.date,
+                         language=excluded.language, profile=excluded.profile, tags=excluded.tags,
+                         kind=excluded.kind, enabled=excluded.enabled""",
+                    (s.name, s.url, s.title, s.date, s.language, s.profile, json.dumps(list(s.tags)),
+                     s.kind, s.origin, int(s.enabled), now))
+
+    def source_row(self, name: str) -> sqlite3.Row:
+        rows = self._query("SELECT * FROM sources WHERE name=?", (name,))
+        if not rows:
+            raise NotFoundError(f"no source named {name!r} in the archive at {self.root}")
+        return rows[0]
+
+    def sources(self) -> list[sqlite3.Row]:
+        return self._query("SELECT * FROM sources ORDER BY name")
+
+    def state(self, name: str) -> SourceState:
+        row = self.source_row(name)
+        latest = self.latest_version(name)
+        return SourceState(
+            name=name, etag=row["etag"], last_modified=row["last_modified"],
+            last_raw_sha256=row["last_raw_sha256"], failures=row["failures"],
+            version_id=latest.id if latest else None, version_seq=latest.seq if latest else 0,
+            text_sha256=latest.text_sha256 if latest else None,
+            normalizer_version=latest.normalizer_version if latest else None,
+            version_capture_id=latest.capture_id if latest else None,
+        )
+
+    # -- versions ---------------------------------------------------------
+
+    def latest_version(self, name: str) -> Version | None:
+        rows = self._query("SELECT * FROM versions WHERE source=? ORDER BY seq DESC LIMIT 1", (name,))
+        return Version(**dict(rows[0])) if rows else None
+
+    def versions(self, name: str) -> list[Version]:
+        return [Version(**dict(r)) for r in
+                self._query("SELECT * FROM versions WHERE source=? ORDER BY seq", (name,))]
+
+    def version(self, version_id: int) -> Version:
+        rows = self._query("SELECT * FROM versions WHERE id=?", (version_id,))
+        if not rows:
+            raise NotFoundError(f"no version {version_id} in the archive at {self.root}")
+        return Version(**dict(rows[0]))
+
+    def import_baseline(self, source: Source, text: str, *, normalizer_version: int | None) -> int | None:
+        """Make `text` the source's first version, dated by the source's date; no-op once it has any."""
+        if self.latest_version(source.name) is not None:
+            return None
+        digest = self.put_text(text)
+        first_seen = _parse_date(source.date) or utcnow()
+        with self._tx() as db:
+            if db.execute("SELECT 1 FROM versions WHERE source=?", (source.name,)).fetchone():
+                return None
+            return self._add_version(db, source.name, digest, NewVersion(
+                text=text, title=source.title, origin="baseline",
+                normalizer_version=normalizer_version, first_seen=first_seen), None, 0)
+
+    def _add_version(self, db: sqlite3.Connection, name: str, digest: str, v: NewVersion,
+                     capture_id: int | None, prev_seq: int) -> int:
+        cur = db.execute(
+            """INSERT INTO versions (source, seq, text_sha256, capture_id, first_seen, normalizer_version, origin, title, chars)
+               VALUES (?,?,?,?,?,?,?,?,?)""",
+            (name, prev_seq + 1, digest, capture_id, iso(v.first_seen or utcnow()),
+             v.normalizer_version, v.origin, v.title, len(v.text)))
+        return int(cur.lastrowid)
+
+    # -- captures ---------------------------------------------------------
+
+    def write_warc(self, source: str, result: FetchResult, *, revisit_of: RevisitOf | None = None,
+                   metadata: dict | None = None) -> WarcLocation:
+        when = result.fetched_at
+        folder = self.root / "warc" / f"{when:%Y}" / f"{when:%m}"
+        name = f"{when:%Y%m%d%H%M%S}-{source}-{uuid.uuid4().hex[:8]}.warc.gz"
+        return write_capture_warc(folder / name, result, root=self.root,
+                                  revisit_of=revisit_of, metadata=metadata)
+
+    def record_check(self, source: str, result: FetchResult, *, run_id: str,
+                     warc: WarcLocation | None = None, raw_sha256: str | None = None,
+                     text_sha256: str | None = None, profile: str | None = None,
+                     normalizer_version: int | None = None, error: str | None = None,
+                     versions: Sequence[tuple[NewVersion, NewChange | None]] = (),
+                     alert: NewAlert | None = None, sinks: Sequence[str] = ()) -> dict:
+        """Record one check in a single transaction: the capture, any new versions
+        (each with the change from the one before), an alert for the last change,
+        and a pending delivery per sink. Text blobs are written before the transaction."""
+        digests = [self.put_text(v.text) for v, _ in versions]
+        error = error if error is not None else result.error
+        now = iso(utcnow())
+        out: dict = {"capture_id": None, "version_ids": [], "change_ids": [], "alert_id": None}
+        with self._tx() as db:
+            srow = db.execute("SELECT failures FROM sources WHERE name=?", (source,)).fetchone()
+            if srow is None:
+                raise NotFoundError(f"no source named {source!r} in the archive at {self.root}")
+            cur = db.execute(
+                """INSERT INTO captures (source, run_id, url, final_url, fetched_at, status, not_modified, error,
+                   etag, last_modified, content_type, encoding, redirects, raw_sha256, body_bytes,
+                   warc_path, warc_offset, warc_length, warc_record_id, revisit, text_sha256, profile,
+                   normalizer_version, elapsed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                (source, run_id, result.url, result.final_url, iso(result.fetched_at), result.status,
+                 int(result.not_modified), error, result.header("etag"), result.header("last-modified"),
+                 result.header("content-type"), result.encoding, json.dumps(list(result.redirects)),
+                 raw_sha256, len(result.body), warc.path if warc else None, warc.offset if warc else None,
+                 warc.length if warc else None, warc.record_id if warc else None,
+                 int(bool(warc and warc.revisit)), text_sha256, profile, normalizer_version, result.elapsed))
+            capture_id = int(cur.lastrowid)
+            out["capture_id"] = capture_id
+            last = db.execute("SELECT id, seq FROM versions WHERE source=? ORDER BY seq DESC LIMIT 1",
+                              (source,)).fetchone()
+            prev_id, prev_seq = (last["id"], last["seq"]) if last else (None, 0)
+            change_id = None
+            for (v, change), digest in zip(versions, digests):
+                vid = self._add_version(db, source, digest, v, capture_id, prev_seq)
+                out["version_ids"].append(vid)
+                if change is not None:
+                    c = db.execute(
+                        "INSERT INTO changes (source, from_version, to_version, kind, reasons, stats, created_at) VALUES (?,?,?,?,?,?,?)",
+                        (source, prev_id, vid, change.kind, json.dumps(list(change.reasons)),
+                         json.dumps(change.stats or {}), now))
+                    change_id = int(c.lastrowid)
+                    out["change_ids"].append(change_id)
+                prev_id, prev_seq = vid, prev_seq + 1
+            if alert is not None:
+                a = db.execute(
+                    """INSERT INTO alerts (kind, source, change_id, created_at, title, url, summary, from_version,
+                       to_version, diff_text, diff_html, stats) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)""",
+                    (alert.kind, source, change_id, now, alert.title, alert.url, alert.summary,
+                     last["id"] if last else None, prev_id, alert.diff_text, alert.diff_html,
+                     json.dumps(alert.stats or {})))
+                out["alert_id"] = int(a.lastrowid)
+                for sink in sinks:
+                    db.execute("INSERT INTO deliveries (alert_id, sink, updated_at) VALUES (?,?,?)",
+                               (out["alert_id"], sink, now))
+            failed = error is not None
+            db.execute(
+                """UPDATE sources SET last_check=?, last_status=?, last_error=?,
+                   failures=CASE WHEN ? THEN failures+1 ELSE 0 END,
+                   etag=CASE WHEN ? THEN ? ELSE etag END,
+                   last_modified=CASE WHEN ? THEN ? ELSE last_modified END,
+                   last_raw_sha256=COALESCE(?, last_raw_sha256),
+                   last_change=CASE WHEN ? THEN ? ELSE last_change END WHERE name=?""",
+                (iso(result.fetched_at), result.status, error, int(failed),
+                 int(not failed and not result.not_modified), result.header("etag"),
+                 int(not failed and not result.not_modified), result.header("last-modified"),
+                 raw_sha256 if not failed else None,
+                 int(bool(out["change_ids"])), now, source))
+        return out
+
+    def capture(self, capture_id: int) -> sqlite3.Row:
+        rows = self._query("SELECT * FROM captures WHERE id=?", (capture_id,))
+        if not rows:
+            raise NotFoundError(f"no capture {capture_id} in the archive at {self.root}")
+        return rows[0]
+
+    def raw_body(self, capture_id: int) -> bytes | None:
+        """The raw response body of a capture, read back from its WARC record (following a revisit)."""
+        from .warc import read_payload
+
+        row = self.capture(capture_id)
+        if not row["warc_path"]:
+            return None
+        if row["revisit"]:
+            orig = self._query(
+                "SELECT id FROM captures WHERE source=? AND raw_sha256=? AND revisit=0 AND warc_path IS NOT NULL "
+                "ORDER BY id LIMIT 1", (row["source"], row["raw_sha256"]))
+            return self.raw_body(orig[0]["id"]) if orig else None
+        return read_payload(self.root / row["warc_path"], row["warc_offset"])
+
+    def original_warc_record(self, source: str, raw_sha256: str) -> RevisitOf | None:
+        """The first full response record of this source with this body, for a revisit record."""
+        rows = self._query(
+            "SELECT warc_record_id, final_url, fetched_at FROM captures WHERE source=? AND raw_sha256=? "
+            "AND revisit=0 AND warc_record_id IS NOT NULL ORDER BY id LIMIT 1", (source, raw_sha256))
+        if not rows:
+            return None
+        r = rows[0]
+        return RevisitOf(r["warc_record_id"], r["final_url"], datetime.fromisoformat(r["fetched_at"]))
+
+    # -- alerts -----------------------------------------------------------
+
+    def alert(self, alert_id: int) -> Alert:
+        rows = self._query("SELECT * FROM alerts WHERE id=?", (alert_id,))
+        if not rows:
+            raise NotFoundError(f"no alert {alert_id} in the archive at {self.root}")
+        return _alert_from_row(rows[0])
+
+    def alerts(self, *, source: str | None = None, limit: int = 100) -> list[Alert]:
+        if source:
+            rows = self._query("SELECT * FROM alerts WHERE source=? ORDER BY id DESC LIMIT ?", (source, limit))
+        else:
+            rows = self._query("SELECT * FROM alerts ORDER BY id DESC LIMIT ?", (limit,))
+        return [_alert_from_row(r) for r in rows]
+
+    def pending_deliveries(self) -> list[sqlite3.Row]:
+        return self._query("SELECT * FROM deliveries WHERE status != 'delivered' ORDER BY alert_id, sink")
+
+    def mark_delivery(self, alert_id: int, sink: str, *, error: str | None) -> None:
+        with self._tx() as db:
+            db.execute("""UPDATE deliveries SET status=?, attempts=attempts+1, last_error=?, updated_at=?
+                          WHERE alert_id=? AND sink=?""",
+                       ("failed" if error else "delivered", error, iso(utcnow()), alert_id, sink))
+
+    def deliveries(self, alert_id: int) -> list[sqlite3.Row]:
+        return self._query("SELECT * FROM deliveries WHERE alert_id=? ORDER BY sink", (alert_id,))
+
+    def counts(self) -> dict[str, int]:
+        return {t: self._query(f"SELECT COUNT(*) AS n FROM {t}")[0]["n"]
+                for t in ("sources", "captures", "versions", "changes", "alerts", "deliveries")}
+
+
+def _alert_from_row(row: sqlite3.Row) -> Alert:
+    return Alert(
+        id=row["id"], kind=row["kind"], source=row["source"], title=row["title"], url=row["url"],
+        created_at=datetime.fromisoformat(row["created_at"]), summary=row["summary"],
+        from_version=row["from_version"], to_version=row["to_version"], diff_text=row["diff_text"],
+        diff_html=row["diff_html"], stats=json.loads(row["stats"]))
+
+
+def _parse_date(text: str) -> datetime | None:
+    """Parse a registry date ("2020-12-16 22:36", "2016-07-11", "2017-03") as UTC."""
+    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m", "%Y"):
+        try:
+            return datetime.strptime(text.strip(), fmt).replace(tzinfo=timezone.utc)
+        except ValueError:
+            continue
+    return None

@@ -1,0 +1,63 @@
+"""Runtime settings from the environment (and defaults), resolved once at the edge."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from .errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _float(env: Mapping[str, str], key: str, default: float) -> float:
+    raw = env.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"environment variable {key}={raw!r} is not a number; set it to seconds, e.g. {default}") from None
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    timeout: float = 20.0
+    retries: int = 2
+    backoff: float = 0.5
+    per_host_delay: float = 1.0
+    per_host_concurrency: int = 2
+    max_bytes: int = 5_000_000
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "FetchSettings":
+        return cls(timeout=_float(env, "REDLINE_FETCH_TIMEOUT", cls.timeout),
+                   retries=int(_float(env, "REDLINE_FETCH_RETRIES", cls.retries)),
+                   backoff=_float(env, "REDLINE_FETCH_BACKOFF", cls.backoff),
+                   per_host_delay=_float(env, "REDLINE_HOST_DELAY", cls.per_host_delay),
+                   per_host_concurrency=int(_float(env, "REDLINE_HOST_CONCURRENCY", cls.per_host_concurrency)),
+                   max_bytes=int(_float(env, "REDLINE_MAX_BYTES", cls.max_bytes)))
+
+
+@dataclass(frozen=True)
+class Settings:
+    archive: Path
+    sources: Path
+    config_file: Path | None
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+
+    @classmethod
+    def resolve(cls, *, archive: str | None = None, sources: str | None = None,
+                env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        archive_path = Path(archive or env.get("REDLINE_ARCHIVE") or "archive").resolve()
+        default_sources = Path("seeds/sources.toml")
+        if not default_sources.exists():
+            default_sources = PROJECT_ROOT / "seeds" / "sources.toml"
+        sources_path = Path(sources or env.get("REDLINE_SOURCES") or default_sources).resolve()
+        config = env.get("REDLINE_CONFIG")
+        config_path = Path(config).resolve() if config else (archive_path / "redline.toml")
+        return cls(archive=archive_path, sources=sources_path,
+                   config_file=config_path if config_path.exists() or config else None,
+                   fetch=FetchSettings.from_env(env))

@@ -1,0 +1,106 @@
+"""Plain values passed between redline's modules (no I/O here)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Source:
+    """One watched page (kind "statement") or listing page (kind "listing")."""
+
+    name: str
+    url: str
+    title: str = ""
+    date: str = ""                     # publication date as given, ISO-ish ("2020-12-16 22:36", "2017-03")
+    language: str = "en"               # "en", "zh", ...
+    profile: str = "auto"              # site profile name for normalize (see normalize.PROFILES)
+    tags: tuple[str, ...] = ()
+    kind: str = "statement"            # "statement" | "listing"
+    masks: tuple[str, ...] = ()        # regexes: changes only inside these are trivial
+    baseline: str | None = None        # path of a baseline text capture (relative to the registry file)
+    enabled: bool = True
+    origin: str = "seed"               # "seed" | "operator" | "discovered"
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What one HTTP fetch produced. Fetch never raises for network trouble: see .error."""
+
+    url: str                                     # the URL asked for
+    final_url: str                               # after redirects
+    status: int | None                           # None when no response arrived
+    fetched_at: datetime                         # UTC, aware
+    request_headers: tuple[tuple[str, str], ...] = ()
+    response_headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""                            # raw body as received (decompressed by httpx)
+    text: str | None = None                      # decoded body (None for 304, errors, non-text)
+    encoding: str | None = None                  # how .text was decoded ("utf-8", "gb18030", ...)
+    encoding_source: str | None = None           # "header" | "meta" | "detected" | "default"
+    redirects: tuple[tuple[int, str], ...] = ()  # (status, Location URL) for each hop, in order
+    not_modified: bool = False                   # a 304 answer to a conditional GET
+    error: str | None = None                     # one line: what went wrong, None when fine
+    elapsed: float = 0.0
+    http_version: str = "HTTP/1.1"
+    attempts: int = 1
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def header(self, name: str) -> str | None:
+        name = name.lower()
+        for key, value in self.response_headers:
+            if key.lower() == name:
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """A page reduced to its text: one paragraph per line."""
+
+    text: str
+    title: str = ""
+    date: str = ""
+    profile: str = "generic"   # the profile actually used
+    placeholder: bool = False  # the page is a "page not found / 系统维护" placeholder
+
+
+@dataclass(frozen=True)
+class Classification:
+    kind: str                      # "none" | "trivial" | "substantive"
+    reasons: tuple[str, ...] = ()  # human-readable, e.g. "only whitespace", "wording"
+
+
+@dataclass
+class CheckOutcome:
+    """What one check of one source did (for summaries and Prefect artifacts)."""
+
+    source: str
+    status: int | None = None
+    new_version: bool = False
+    change: str | None = None      # None | "trivial" | "substantive" | "baseline" | "renormalized"
+    alert_id: int | None = None
+    error: str | None = None
+    not_modified: bool = False
+    url: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One alert, as stored in the archive and handed to every sink."""
+
+    id: int
+    kind: str                       # "change" | "new_statement" | "removed" | "restored" | "failing" | "recovered" | "test"
+    source: str                     # source name
+    title: str                      # the statement's title
+    url: str
+    created_at: datetime            # UTC, aware
+    summary: str                    # one line, e.g. "3 words changed in 1 place"
+    from_version: int | None = None
+    to_version: int | None = None
+    diff_text: str = ""             # plain text: context with [-deleted-]{+inserted+}
+    diff_html: str = ""             # HTML fragment with <del>/<ins>, all page text escaped
+    stats: dict = field(default_factory=dict)

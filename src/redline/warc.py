@@ -1,0 +1,127 @@
+"""Raw captures as WARC files (warcio), readable by pywb and the Wayback tooling.
+
+Each capture is one small gzipped WARC file: a `request` record, a `response`
+record (or a `revisit` when the body is byte-identical to an earlier capture of
+the same source) and a `metadata` record with what redline learned (redirects,
+charset, error). The file is written to a temporary name and renamed.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from http import HTTPStatus
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from .atomic import atomic_write_bytes
+from .errors import ArchiveError
+from .model import FetchResult
+
+# httpx hands us decoded bodies; these headers would make replay tools decode twice.
+_DROP_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
+
+
+@dataclass(frozen=True)
+class RevisitOf:
+    """The earlier response record a revisit record points at."""
+
+    record_id: str
+    uri: str
+    date: datetime
+
+
+@dataclass(frozen=True)
+class WarcLocation:
+    path: str          # relative to the archive root
+    offset: int        # of the response/revisit record
+    length: int
+    record_id: str
+    revisit: bool = False
+
+
+def payload_digest(body: bytes) -> str:
+    """The WARC-Payload-Digest form: sha1 in base32."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+def _warc_date(dt: datetime) -> str:
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+def build_capture_warc(result: FetchResult, *, revisit_of: RevisitOf | None = None,
+                       metadata: dict | None = None) -> tuple[bytes, int, int, str, bool]:
+    """Serialize a capture; return (bytes, response offset, response length, record id, is_revisit)."""
+    buf = io.BytesIO()
+    writer = WARCWriter(buf, gzip=True)
+    uri = result.final_url or result.url
+    date = {"WARC-Date": _warc_date(result.fetched_at)}
+    split = urlsplit(uri)
+    target = (split.path or "/") + (f"?{split.query}" if split.query else "")
+    req = writer.create_warc_record(
+        uri, "request", payload=io.BytesIO(b""), warc_headers_dict=dict(date),
+        http_headers=StatusAndHeaders(f"GET {target} HTTP/1.1", list(result.request_headers),
+                                      is_http_request=True))
+    writer.write_record(req)
+
+    status = result.status or 0
+    headers = [(k, v) for k, v in result.response_headers if k.lower() not in _DROP_HEADERS]
+    headers.append(("Content-Length", str(len(result.body))))
+    http = StatusAndHeaders(f"{status} {_reason(status)}", headers, protocol=result.http_version)
+    revisit = revisit_of is not None
+    if revisit:
+        rec = writer.create_revisit_record(uri, payload_digest(result.body), revisit_of.uri,
+                                           _warc_date(revisit_of.date), http_headers=http,
+                                           warc_headers_dict={**date, "WARC-Refers-To": revisit_of.record_id})
+    else:
+        rec = writer.create_warc_record(uri, "response", payload=io.BytesIO(result.body),
+                                        http_headers=http, warc_headers_dict=dict(date))
+    offset = buf.tell()
+    writer.write_record(rec)
+    length = buf.tell() - offset
+    record_id = rec.rec_headers.get_header("WARC-Record-ID")
+
+    if revisit and not (result.redirects or result.error or metadata):
+        return buf.getvalue(), offset, length, record_id, revisit  # keep unchanged checks small
+    meta = {"redirects": [list(r) for r in result.redirects], "encoding": result.encoding,
+            "encoding_source": result.encoding_source, "error": result.error,
+            "attempts": result.attempts, "elapsed": result.elapsed, **(metadata or {})}
+    writer.write_record(writer.create_warc_record(
+        uri, "metadata", payload=io.BytesIO(json.dumps(meta, ensure_ascii=False).encode("utf-8")),
+        warc_content_type="application/json",
+        warc_headers_dict={**date, "WARC-Concurrent-To": record_id}))
+    return buf.getvalue(), offset, length, record_id, revisit
+
+
+def write_capture_warc(path: Path, result: FetchResult, *, root: Path, revisit_of: RevisitOf | None = None,
+                       metadata: dict | None = None) -> WarcLocation:
+    data, offset, length, record_id, revisit = build_capture_warc(result, revisit_of=revisit_of,
+                                                                   metadata=metadata)
+    atomic_write_bytes(path, data)
+    return WarcLocation(str(path.relative_to(root)), offset, length, record_id, revisit)
+
+
+def read_payload(path: Path, offset: int) -> bytes:
+    """The HTTP body of the response record at offset."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            for record in ArchiveIterator(fh):
+                return record.content_stream().read()
+    except OSError as exc:
+        raise ArchiveError(f"cannot read WARC {path}: {exc}") from None
+    raise ArchiveError(f"no WARC record at offset {offset} of {path}")
