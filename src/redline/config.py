@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Mapping
 
 from .errors import ConfigError
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from .sources import default_registry_path
 
 
 def _float(env: Mapping[str, str], key: str, default: float) -> float:
@@ -52,10 +51,7 @@ class Settings:
                 env: Mapping[str, str] | None = None) -> "Settings":
         env = os.environ if env is None else env
         archive_path = Path(archive or env.get("REDLINE_ARCHIVE") or "archive").resolve()
-        default_sources = Path("seeds/sources.toml")
-        if not default_sources.exists():
-            default_sources = PROJECT_ROOT / "seeds" / "sources.toml"
-        sources_path = Path(sources or env.get("REDLINE_SOURCES") or default_sources).resolve()
+        sources_path = Path(sources).resolve() if sources else default_registry_path(env)
         config = env.get("REDLINE_CONFIG")
         config_path = Path(config).resolve() if config else (archive_path / "redline.toml")
         return cls(archive=archive_path, sources=sources_path,

@@ -21,7 +21,7 @@ def make_fetcher(fs: FetchSettings) -> Fetcher:
 def make_sinks(archive: Archive, settings: Settings) -> dict[str, object]:
     """The alert log always; Apprise URLs from REDLINE_APPRISE_URLS or the config file."""
     notify = load_notify_config(os.environ, settings.config_file)
-    sinks: list = [JsonlSink(archive.alerts_log)]
+    sinks: list = [JsonlSink(archive.alerts_log, name="alert-log")]  # stable if the archive moves
     sinks += [AppriseSink(url) for url in notify.urls]
     return {sink.name: sink for sink in sinks}
 

@@ -1,0 +1,401 @@
+"""Word-level diffs of two statement texts (character-level for CJK): pure, no I/O.
+
+How: each text is cut into tokens — a run of letters/digits (non-CJK), a single
+CJK / kana / Hangul character, a whitespace run, or one other character — and
+every distinct token is mapped to one private-use code point (the
+diff-match-patch "lines to chars" trick, applied to tokens). The encoded
+strings are diffed by diff-match-patch (the C++ ``fast_diff_match_patch`` when
+installed, else the pure-Python ``diff_match_patch``; both give the same ops)
+under a time limit, with the semantic cleanup, and decoded back. So an edit
+never splits a word ("[-role-]{+roles+}", not "role{+s+}"), while Chinese text
+is compared character by character.
+
+The semantic cleanup runs on the encoded strings, so its thresholds count
+tokens, not characters. All encoded code points are private-use characters,
+which neither engine takes for letters or spaces: the "lossless" boundary
+shifting treats every token boundary alike, in both engines.
+
+``timed_out`` is measured: the diff took at least ``timeout`` seconds, so the
+engine may have given up on finding a minimal diff (the result is still a
+valid diff, just coarser).
+"""
+from __future__ import annotations
+
+import difflib
+import html
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+__all__ = ["DiffStats", "Hunk", "TextDiff", "ENGINES", "diff_texts", "diff_tokens", "tokenize", "count_words",
+           "render_text", "render_terminal", "render_html", "render_unified"]
+
+# CJK ideographs (+ extensions, compatibility), radicals, kana, bopomofo, Hangul: one token per character.
+CJK_RANGES = ("\u1100-\u11ff\u2e80-\u2fdf\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+              "\ua960-\ua97f\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f")
+_TOKEN = re.compile(rf"[{CJK_RANGES}]|[^\W_{CJK_RANGES}]+|\s+|.", re.S)
+_WORD = re.compile(rf"[{CJK_RANGES}]|[^\W_{CJK_RANGES}]+")
+_WORDISH = re.compile(rf"[^\W_{CJK_RANGES}]")      # a character that may continue a spaced-script word
+_NON_WORDISH = re.compile(rf"[\W_{CJK_RANGES}]")
+
+DELETE, EQUAL, INSERT = -1, 0, 1
+Op = tuple[int, str]
+
+# Code points the tokens are encoded as: private use first (never a letter or a space to either
+# engine), then, for texts with more distinct tokens than that, supplementary planes 2-13.
+_CODE_RANGES = ((0xE000, 0xF900), (0xF0000, 0xFFFFE), (0x100000, 0x10FFFE), (0x20000, 0xE0000))
+
+
+@dataclass(frozen=True)
+class DiffStats:
+    inserted_words: int = 0      # words in inserted text (a CJK character counts as one word)
+    deleted_words: int = 0
+    insertions: int = 0          # insert ops
+    deletions: int = 0           # delete ops
+    hunks: int = 0               # places changed (nearby changes make one place)
+    inserted_chars: int = 0
+    deleted_chars: int = 0
+
+    @property
+    def changed_chars(self) -> int:
+        return self.inserted_chars + self.deleted_chars
+
+
+@dataclass(frozen=True)
+class Hunk:
+    before: str                      # context before the first change (equal text)
+    ops: tuple[Op, ...]              # the changes and the short equal runs between them
+    after: str                       # context after the last change
+    line: int = 1                    # 1-based line (paragraph) of the first change in the old text
+    line_b: int = 1                  # ... and in the new text
+    a_start: int = 0                 # character offset of the first change in the old text
+    b_start: int = 0                 # ... and in the new text
+
+
+@dataclass(frozen=True)
+class TextDiff:
+    ops: tuple[Op, ...]              # -1 delete, 0 equal, 1 insert; joins back to both texts
+    hunks: tuple[Hunk, ...]
+    stats: DiffStats
+    timed_out: bool = False
+    engine: str = ""                 # "fast" | "python" | "" (texts equal, no engine run)
+
+    @property
+    def changed(self) -> bool:
+        return any(op != EQUAL for op, _ in self.ops)
+
+    def old_text(self) -> str:
+        return "".join(text for op, text in self.ops if op != INSERT)
+
+    def new_text(self) -> str:
+        return "".join(text for op, text in self.ops if op != DELETE)
+
+
+# --------------------------------------------------------------------------- tokens
+
+def tokenize(text: str) -> list[str]:
+    """Word runs, single CJK characters, whitespace runs and single other characters; joins back to text."""
+    return _TOKEN.findall(text)
+
+
+def count_words(text: str) -> int:
+    """Words in text; each CJK character counts as one."""
+    return len(_WORD.findall(text))
+
+
+def _code_points() -> Iterator[int]:
+    for lo, hi in _CODE_RANGES:
+        yield from range(lo, hi)
+
+
+class _Codec:
+    """Token <-> single character, shared by the two sides of one diff."""
+
+    def __init__(self) -> None:
+        self._chars: dict[str, str] = {}
+        self._tokens: dict[str, str] = {}
+        self._free = _code_points()
+
+    def encode(self, tokens: Iterable[str]) -> str:
+        chars, out = self._chars, []
+        for token in tokens:
+            char = chars.get(token)
+            if char is None:
+                try:
+                    char = chr(next(self._free))
+                except StopIteration:  # > ~1 million distinct tokens: not a statement
+                    raise ValueError("diff: too many distinct tokens") from None
+                chars[token] = char
+                self._tokens[char] = token
+            out.append(char)
+        return "".join(out)
+
+    def tokens(self, encoded: str) -> list[str]:
+        return list(map(self._tokens.__getitem__, encoded))
+
+    def decode(self, encoded: str) -> str:
+        return "".join(map(self._tokens.__getitem__, encoded))
+
+    def length(self, encoded: str) -> int:
+        """Characters in the decoded text."""
+        tokens = self._tokens
+        return sum(len(tokens[c]) for c in encoded)
+
+
+# --------------------------------------------------------------------------- engines
+
+_FAST_OPS = {"-": DELETE, "=": EQUAL, "+": INSERT}
+
+
+def _engine_fast(a: str, b: str, timeout: float) -> list[Op]:
+    import fast_diff_match_patch
+
+    raw = fast_diff_match_patch.diff(a, b, timelimit=max(timeout, 0.0), checklines=False, cleanup="No",
+                                     counts_only=False)
+    return [(_FAST_OPS[op], text) for op, text in raw]
+
+
+def _engine_python(a: str, b: str, timeout: float) -> list[Op]:
+    from diff_match_patch import diff_match_patch
+
+    dmp = diff_match_patch()
+    dmp.Diff_Timeout = max(timeout, 0.0)
+    return [(int(op), text) for op, text in dmp.diff_main(a, b, checklines=False)]
+
+
+ENGINES: dict[str, Callable[[str, str, float], list[Op]]] = {"fast": _engine_fast, "python": _engine_python}
+
+
+def _pick_engine(engine: str) -> str:
+    if engine == "auto":
+        try:
+            import fast_diff_match_patch  # noqa: F401
+        except ImportError:
+            return "python"
+        return "fast"
+    if engine not in ENGINES:
+        raise ValueError(f"diff: unknown engine {engine!r} (auto, fast, python)")
+    return engine
+
+
+def _diff_encoded(codec: _Codec, a: Iterable[str], b: Iterable[str], timeout: float,
+                  engine: str) -> tuple[list[Op], bool, str]:
+    name = _pick_engine(engine)
+    ea, eb = codec.encode(a), codec.encode(b)
+    started = time.monotonic()
+    ops = ENGINES[name](ea, eb, timeout)
+    return ops, timeout > 0 and time.monotonic() - started >= timeout, name
+
+
+def _eliminate_equalities(ops: list[Op], weight: Callable[[str], int]) -> bool:
+    """diff-match-patch's semantic cleanup, first step, with lengths measured by weight().
+
+    An equality no longer than the edits on both sides of it becomes a deletion and an insertion."""
+    changed = False
+    equalities: list[int] = []          # indices of equalities still in play
+    last_equality: str | None = None
+    pointer = 0
+    ins1 = del1 = ins2 = del2 = 0       # edit weights before / after the last equality
+    while pointer < len(ops):
+        op, text = ops[pointer]
+        if op == EQUAL:
+            equalities.append(pointer)
+            ins1, del1, ins2, del2 = ins2, del2, 0, 0
+            last_equality = text
+        else:
+            if op == INSERT:
+                ins2 += weight(text)
+            else:
+                del2 += weight(text)
+            if last_equality and weight(last_equality) <= min(max(ins1, del1), max(ins2, del2)):
+                at = equalities.pop()
+                ops[at:at + 1] = [(DELETE, last_equality), (INSERT, last_equality)]
+                if equalities:
+                    equalities.pop()        # the previous equality needs another look
+                pointer = equalities[-1] if equalities else -1
+                ins1 = del1 = ins2 = del2 = 0
+                last_equality = None
+                changed = True
+        pointer += 1
+    return changed
+
+
+def _cleanup(ops: list[Op], codec: _Codec) -> list[Op]:
+    """Semantic cleanup that keeps tokens whole and weighs them by their length in characters.
+
+    Equalities are eliminated on the encoded ops (weights = decoded lengths), edits merged there,
+    then decoded; edges are shifted to word/line boundaries on the decoded text."""
+    from diff_match_patch import diff_match_patch
+
+    dmp = diff_match_patch()
+    ops = list(ops)
+    if _eliminate_equalities(ops, codec.length):
+        dmp.diff_cleanupMerge(ops)
+    decoded = [(op, codec.decode(text)) for op, text in ops]
+    dmp.diff_cleanupSemanticLossless(decoded)
+    return decoded
+
+
+# --------------------------------------------------------------------------- diff
+
+def diff_texts(a: str, b: str, *, timeout: float = 2.0, context: int = 60, engine: str = "auto") -> TextDiff:
+    """Diff old text a against new text b: ops, hunks with ``context`` characters each side, stats.
+
+    timeout: seconds the engine may spend (0 or less: no limit); engine: "auto", "fast" or "python"."""
+    if a == b:
+        return TextDiff(ops=((EQUAL, a),) if a else (), hunks=(), stats=DiffStats())
+    codec = _Codec()
+    encoded_ops, timed_out, name = _diff_encoded(codec, tokenize(a), tokenize(b), timeout, engine)
+    ops = _merge(_cleanup(encoded_ops, codec))
+    hunks = tuple(_hunks(ops, context))
+    return TextDiff(ops=ops, hunks=hunks, stats=_stats(ops, len(hunks)), timed_out=timed_out, engine=name)
+
+
+def diff_tokens(a: Sequence[str], b: Sequence[str], *, timeout: float = 2.0,
+                engine: str = "auto") -> list[tuple[int, tuple[str, ...]]]:
+    """Diff two sequences of strings, each item compared whole (words, paragraphs...); no cleanup.
+
+    Returns (op, items) pairs, op -1 delete, 0 equal, 1 insert."""
+    codec = _Codec()
+    ops, _, _ = _diff_encoded(codec, a, b, timeout, engine)
+    return [(op, tuple(codec.tokens(text))) for op, text in ops if text]
+
+
+def _merge(ops: Iterable[Op]) -> tuple[Op, ...]:
+    """Drop empty ops and join neighbours of the same kind."""
+    out: list[Op] = []
+    for op, text in ops:
+        if not text:
+            continue
+        if out and out[-1][0] == op:
+            out[-1] = (op, out[-1][1] + text)
+        else:
+            out.append((op, text))
+    return tuple(out)
+
+
+def _stats(ops: tuple[Op, ...], hunks: int) -> DiffStats:
+    ins = [text for op, text in ops if op == INSERT]
+    dels = [text for op, text in ops if op == DELETE]
+    return DiffStats(inserted_words=sum(map(count_words, ins)), deleted_words=sum(map(count_words, dels)),
+                     insertions=len(ins), deletions=len(dels), hunks=hunks,
+                     inserted_chars=sum(map(len, ins)), deleted_chars=sum(map(len, dels)))
+
+
+def _context_before(text: str, n: int) -> str:
+    """The last n characters of text, without a word cut in two at the start."""
+    if len(text) <= n:
+        return text
+    if n <= 0:
+        return ""
+    cut = text[-n:]
+    if _WORDISH.match(text[-n - 1]) and _WORDISH.match(cut[0]):
+        m = _NON_WORDISH.search(cut)
+        if m:
+            cut = cut[m.start():]
+    return cut
+
+
+def _context_after(text: str, n: int) -> str:
+    """The first n characters of text, without a word cut in two at the end."""
+    if len(text) <= n:
+        return text
+    if n <= 0:
+        return ""
+    cut = text[:n]
+    if _WORDISH.match(text[n]) and _WORDISH.match(cut[-1]):
+        ends = [m.end() for m in _NON_WORDISH.finditer(cut)]
+        if ends:
+            cut = cut[:ends[-1]]
+    return cut
+
+
+def _hunks(ops: tuple[Op, ...], context: int) -> Iterator[Hunk]:
+    """Group changes whose equal text in between is at most 2*context long; add context either side."""
+    context = max(context, 0)
+    group: list[Op] = []
+    before, start = "", (1, 1, 0, 0)
+    line_a = line_b = 1
+    pos_a = pos_b = 0
+    for i, (op, text) in enumerate(ops):
+        if op == EQUAL:
+            last = i == len(ops) - 1
+            if group and not last and len(text) <= 2 * context:
+                group.append((op, text))
+            else:
+                if group:
+                    yield Hunk(before, tuple(group), _context_after(text, context), *start)
+                    group = []
+                before = _context_before(text, context)
+        else:
+            if not group:
+                start = (line_a, line_b, pos_a, pos_b)
+            group.append((op, text))
+        newlines = text.count("\n")
+        if op != INSERT:
+            line_a += newlines
+            pos_a += len(text)
+        if op != DELETE:
+            line_b += newlines
+            pos_b += len(text)
+    if group:
+        yield Hunk(before, tuple(group), "", *start)
+
+
+# --------------------------------------------------------------------------- rendering
+
+def _render_hunk(hunk: Hunk, *, plain: Callable[[str], str], deleted: Callable[[str], str],
+                 inserted: Callable[[str], str]) -> str:
+    body = [plain(hunk.before.lstrip())]
+    for op, text in hunk.ops:
+        body.append(deleted(text) if op == DELETE else inserted(text) if op == INSERT else plain(text))
+    body.append(plain(hunk.after.rstrip()))
+    return "".join(body)
+
+
+def render_text(d: TextDiff) -> str:
+    """Plain text: each hunk as context with [-deleted-]{+inserted+}; hunks separated by a line "…"."""
+    return "\n…\n".join(_render_hunk(h, plain=str, deleted=lambda t: f"[-{t}-]", inserted=lambda t: f"{{+{t}+}}")
+                         for h in d.hunks)
+
+
+_RED_STRIKE, _GREEN, _DIM, _RESET = "\x1b[31;9m", "\x1b[32;4m", "\x1b[2m", "\x1b[0m"
+
+
+def _ansi(start: str) -> Callable[[str], str]:
+    # re-open the colour after each newline: pagers and some terminals reset at line ends
+    return lambda t: start + t.replace("\n", f"{_RESET}\n{start}") + _RESET
+
+
+def render_terminal(d: TextDiff, *, color: bool = True) -> str:
+    """For a terminal: deletions red and struck through, insertions green and underlined.
+
+    Without color, the same as render_text."""
+    if not color:
+        return render_text(d)
+    return f"\n{_DIM}…{_RESET}\n".join(_render_hunk(h, plain=str, deleted=_ansi(_RED_STRIKE),
+                                                   inserted=_ansi(_GREEN)) for h in d.hunks)
+
+
+def _html(text: str) -> str:
+    return html.escape(text).replace("\n", "<br>\n")
+
+
+def render_html(d: TextDiff) -> str:
+    """An HTML fragment: a <div class="hunk"> per hunk, <del>/<ins> for changes, all text escaped."""
+    out = []
+    for hunk in d.hunks:
+        body = _render_hunk(hunk, plain=_html, deleted=lambda t: f"<del>{_html(t)}</del>",
+                            inserted=lambda t: f"<ins>{_html(t)}</ins>")
+        out.append(f'<div class="hunk" data-line="{hunk.line}">{body}</div>')
+    return "\n".join(out)
+
+
+def render_unified(a: str, b: str, *, a_label: str = "a", b_label: str = "b", n: int = 3) -> str:
+    """A unified diff by line (difflib), "\\ No newline at end of file" where due."""
+    out = []
+    for line in difflib.unified_diff(a.splitlines(keepends=True), b.splitlines(keepends=True),
+                                     fromfile=a_label, tofile=b_label, n=n):
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)

@@ -1,0 +1,58 @@
+"""Shared fixtures: the seed statements served on a loopback site, a fresh archive."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from redline.archive import Archive
+from redline.demo import loopback_path, write_demo_registry
+from redline.fetch import Fetcher
+from redline.loopback import LoopbackSite
+from redline.monitor import prepare_archive
+from redline.replay import seed_page
+from redline.sources import Registry, load_registry
+
+PROJECT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@dataclass
+class Stack:
+    site: LoopbackSite
+    registry: Registry           # the loopback copy of seeds/sources.toml
+    seed_registry: Registry      # seeds/sources.toml itself
+    archive: Archive
+    fetcher: Fetcher
+    seeds: dict[str, str]        # source name -> seed text
+
+    def serve(self, name: str, text: str | None = None, **chrome: object) -> None:
+        source = self.seed_registry.by_name(name)
+        self.site.put(loopback_path(source.url),
+                      seed_page(self.seeds[name] if text is None else text, template=source.profile, **chrome))
+
+    def path_of(self, name: str) -> str:
+        return loopback_path(self.seed_registry.by_name(name).url)
+
+
+@pytest.fixture
+def seed_registry() -> Registry:
+    return load_registry(PROJECT / "seeds" / "sources.toml")
+
+
+@pytest.fixture
+def stack(tmp_path: Path, seed_registry: Registry):
+    with LoopbackSite() as site:
+        seeds = {s.name: (seed_registry.path.parent / s.baseline).read_text(encoding="utf-8")
+                 for s in seed_registry.statements()}
+        write_demo_registry(tmp_path / "sources.toml", seed_registry, site.base_url)
+        registry = load_registry(tmp_path / "sources.toml")
+        archive = Archive(tmp_path / "archive")
+        prepare_archive(archive, registry)
+        with Fetcher(per_host_delay=0, retries=0, timeout=5) as fetcher:
+            s = Stack(site, registry, seed_registry, archive, fetcher, seeds)
+            for name in seeds:
+                s.serve(name)
+            yield s
+        archive.close()

@@ -1,0 +1,160 @@
+"""The monitoring loop end to end, without Prefect: loopback site -> fetch -> normalize -> archive -> diff -> alert."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from redline.alerts import JsonlSink
+from redline.archive import sha256_text
+from redline.errors import DeliveryError
+from redline.model import Source
+from redline.monitor import check_batch, check_source, deliver_pending, group_by_host
+from redline.runtime import refresh_feeds
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+WORDING = ("should play a leading role", "should play a central role")
+
+
+def cycle(stack, sinks=("log",)):
+    return {o.source: o for o in check_batch(stack.registry.statements(), archive=stack.archive,
+                                             fetcher=stack.fetcher, run_id="t", sinks=list(sinks))}
+
+
+def first_statement(stack) -> str:
+    return next(n for n, t in stack.seeds.items() if WORDING[0] in t)
+
+
+def test_first_cycle_matches_every_baseline_so_nothing_alerts(stack) -> None:
+    out = cycle(stack)
+    assert len(out) == 5
+    for o in out.values():
+        assert (o.error, o.status, o.new_version, o.alert_id) == (None, 200, False, None), o
+    assert all(len(stack.archive.versions(n)) == 1 for n in out)
+
+
+def test_a_wording_change_raises_exactly_one_alert_and_chrome_changes_none(stack) -> None:
+    cycle(stack)
+    changed = first_statement(stack)
+    chrome = next(n for n in stack.seeds if n != changed)
+    stack.serve(changed, stack.seeds[changed].replace(*WORDING))
+    stack.serve(chrome, header_note="Updated 2026-11-22 09:41", visitor_count=48213)
+    out = cycle(stack)
+    alerted = [n for n, o in out.items() if o.alert_id is not None]
+    assert alerted == [changed]
+    alert = stack.archive.alert(out[changed].alert_id)
+    assert "[-leading-]{+central+}" in alert.diff_text
+    assert "<del>leading</del>" in alert.diff_html and "<ins>central</ins>" in alert.diff_html
+    assert alert.kind == "change" and alert.url.endswith(stack.path_of(changed))
+    assert out[chrome].new_version is False and out[chrome].status == 200
+    assert len(stack.archive.versions(chrome)) == 1
+
+
+def test_an_unchanged_page_answered_304_adds_no_text_and_no_version(stack) -> None:
+    cycle(stack)
+    texts = sorted((stack.archive.root / "text").rglob("*.gz"))
+    out = cycle(stack)
+    assert all(o.not_modified and o.status == 304 and not o.new_version for o in out.values())
+    assert sorted((stack.archive.root / "text").rglob("*.gz")) == texts
+    sent = [h for p, h in stack.site.requests[-5:]]
+    assert all("If-None-Match" in h for h in sent)
+
+
+def test_a_trivial_change_is_a_version_without_an_alert(stack) -> None:
+    cycle(stack)
+    name = first_statement(stack)
+    stack.serve(name, stack.seeds[name].replace("leading role", "leading  role").replace("'", "\u2019"))
+    out = cycle(stack)
+    assert out[name].change == "trivial" and out[name].alert_id is None
+    assert out[name].new_version
+
+
+def test_unreachable_source_fails_in_one_line_and_others_still_run(stack) -> None:
+    dead = Source(name="dead", url="http://127.0.0.1:9/gone.html")
+    stack.archive.sync_sources([dead])
+    before = stack.archive.counts()
+    outcomes = check_batch([dead, *stack.registry.statements()[:1]], archive=stack.archive,
+                           fetcher=stack.fetcher, run_id="t")
+    assert outcomes[0].error and "\n" not in outcomes[0].error and "127.0.0.1" in outcomes[0].error
+    assert outcomes[1].error is None
+    after = stack.archive.counts()
+    assert after["versions"] == before["versions"] and after["captures"] == before["captures"] + 2
+    assert stack.archive.source_row("dead")["failures"] == 1
+
+
+def test_placeholder_page_is_recorded_as_an_error_not_a_new_version(stack, tmp_path) -> None:
+    cycle(stack)
+    name = first_statement(stack)
+    stack.site.put(stack.path_of(name),
+                   (FIXTURES / "mfa" / "toruoga_placeholder_system_maintenance_t20210325_9170713.html").read_bytes())
+    o = check_source(stack.registry.by_name(name), archive=stack.archive, fetcher=stack.fetcher, run_id="t")
+    assert "placeholder" in o.error and o.status == 200 and not o.new_version and o.alert_id is None
+    assert len(stack.archive.versions(name)) == 1
+
+
+def test_a_normalizer_rule_change_renormalizes_from_raw_bytes_without_alerting(stack) -> None:
+    name = first_statement(stack)
+    stack.serve(name, stack.seeds[name].replace(*WORDING))
+    cycle(stack)  # version 2 comes from a raw capture
+    latest = stack.archive.latest_version(name)
+    current_rules_text = stack.archive.get_text(latest.text_sha256)
+    old_rules_text = current_rules_text + "\nVisitors: 48213"
+    digest = stack.archive.put_text(old_rules_text)
+    with stack.archive._tx() as db:  # pretend version 2 was made by normalizer rules of version 0
+        db.execute("UPDATE versions SET text_sha256=?, normalizer_version=0 WHERE id=?", (digest, latest.id))
+    stack.serve(name, stack.seeds[name].replace(*WORDING), visitor_count=1)
+    o = check_source(stack.registry.by_name(name), archive=stack.archive, fetcher=stack.fetcher, run_id="t")
+    assert o.alert_id is None and o.change == "renormalized"
+    versions = stack.archive.versions(name)
+    assert versions[-1].origin == "renormalized"
+    assert stack.archive.get_text(versions[-1].text_sha256) == current_rules_text
+
+
+class FlakySink:
+    def __init__(self, name: str, fail_times: int) -> None:
+        self.name, self.fail_times, self.sent = name, fail_times, []
+
+    def deliver(self, alert) -> None:
+        if self.fail_times:
+            self.fail_times -= 1
+            raise DeliveryError("chat service answered HTTP 503")
+        self.sent.append(alert.id)
+
+
+def test_failed_delivery_is_recorded_retried_next_run_and_never_sent_twice(stack) -> None:
+    name = first_statement(stack)
+    stack.serve(name, stack.seeds[name].replace(*WORDING))
+    log = JsonlSink(stack.archive.alerts_log)
+    chat = FlakySink("chat", fail_times=1)
+    out = cycle(stack, sinks=(log.name, "chat"))
+    alert_id = out[name].alert_id
+    sinks = {log.name: log, "chat": chat}
+    delivered, errors = deliver_pending(stack.archive, sinks)
+    assert delivered == 1 and len(errors) == 1 and "503" in errors[0]
+    assert {d["sink"]: d["status"] for d in stack.archive.deliveries(alert_id)} == {log.name: "delivered", "chat": "failed"}
+    delivered, errors = deliver_pending(stack.archive, sinks)
+    assert (delivered, errors, chat.sent) == (1, [], [alert_id])
+    assert deliver_pending(stack.archive, sinks) == (0, [])
+    lines = stack.archive.alerts_log.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(l)["id"] for l in lines] == [alert_id]
+
+
+def test_feeds_are_written_for_all_alerts_and_per_source(stack) -> None:
+    import feedparser
+
+    name = first_statement(stack)
+    stack.serve(name, stack.seeds[name].replace(*WORDING))
+    cycle(stack)
+    paths = refresh_feeds(stack.archive)
+    parsed = feedparser.parse(str(paths[0]))
+    assert parsed.bozo == 0 and len(parsed.entries) == 1
+    assert "central" in parsed.entries[0].content[0].value
+    assert any(p.name == f"{name}.xml" for p in paths)
+
+
+def test_sources_are_batched_one_group_per_host() -> None:
+    groups = group_by_host([Source(name="a", url="https://x.org/1"), Source(name="b", url="https://X.org/2"),
+                            Source(name="c", url="http://y.org/")])
+    assert {h: [s.name for s in g] for h, g in groups.items()} == {"x.org": ["a", "b"], "y.org": ["c"]}
