@@ -77,7 +77,7 @@ def corpus_pairs() -> list[tuple[str, str]]:
 
 
 def sides(d: TextDiff) -> tuple[str, str]:
-    return (''.join(t for op, t in d.ops if op != INSERT), ''.join(t for op, t in d.ops if op != DELETE))
+    return d.old_text(), d.new_text()
 
 
 # --------------------------------------------------------------------------- the table of cases

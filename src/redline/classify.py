@@ -21,7 +21,9 @@
 """
 from __future__ import annotations
 
+import functools
 import re
+import time
 import unicodedata
 from collections.abc import Sequence
 
@@ -31,12 +33,12 @@ from .model import Classification
 __all__ = ["classify", "compile_masks", "words", "MASK_TOKEN"]
 
 MASK_TOKEN = "\ue000"      # private use: what every mask match becomes (survives NFKC, is no punctuation)
-_DIFF_TIMEOUT = 2.0        # only the reasons depend on it, never the kind
+_DIFF_TIMEOUT = 2.0        # seconds for finding the reasons (they may come out coarser); never changes the kind
 
 _CJK_AND_PUNCT = CJK_RANGES + "\u3000-\u303f\uff00-\uffef"
 _SPACES = re.compile(r"\s+")
 _SPACE_BY_CJK = re.compile(rf"(?<=[{_CJK_AND_PUNCT}]) | (?=[{_CJK_AND_PUNCT}])")
-_WORD_TOKEN = re.compile(rf"\d+(?:[.,:]\d+)*|[{CJK_RANGES}]|[^\W_{CJK_RANGES}]+|\S")
+_WORD_TOKEN = re.compile(rf"(\d+(?:[.,:]\d+)*|[{CJK_RANGES}]|[^\W_{CJK_RANGES}]+)|(\S)")
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
 _TYPOGRAPHY = str.maketrans({
     **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u0060\u00b4", "'"),
@@ -73,19 +75,20 @@ def _typography(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_TYPOGRAPHY)
 
 
-def _is_punct(token: str) -> bool:
-    return len(token) == 1 and unicodedata.category(token).startswith("P")
+@functools.lru_cache(maxsize=4096)
+def _is_punct(char: str) -> bool:
+    return unicodedata.category(char).startswith("P")
 
 
 def _strip_punct(text: str) -> str:
-    return "".join(c for c in text if not unicodedata.category(c).startswith("P"))
+    return "".join(c for c in text if not _is_punct(c))
 
 
 def words(text: str) -> list[str]:
     """What classify compares: the words of text after typography rules, punctuation and spacing dropped.
 
     A word is a number ("1,000", "22:36"), a run of letters/digits, a CJK character or a symbol."""
-    return [t for t in _WORD_TOKEN.findall(_typography(text)) if not _is_punct(t)]
+    return [word or other for word, other in _WORD_TOKEN.findall(_typography(text)) if word or not _is_punct(other)]
 
 
 def classify(a: str, b: str, *, masks: Sequence[str] = ()) -> Classification:
@@ -131,16 +134,20 @@ def _substantive_reasons(pa: list[tuple[str, ...]], pb: list[tuple[str, ...]]) -
     keys = {p: str(i) for i, p in enumerate(dict.fromkeys(pa + pb))}
     para = {k: p for p, k in keys.items()}
     found: set[str] = set()
+    deadline = time.monotonic() + _DIFF_TIMEOUT
     for removed, added in _change_regions(diff_tokens([keys[p] for p in pa], [keys[p] for p in pb],
                                                       timeout=_DIFF_TIMEOUT)):
+        left = deadline - time.monotonic()
         if not added:
             found.add("paragraph removed")
         elif not removed:
             found.add("paragraph added")
+        elif left <= 0:
+            found.add("wording")            # out of time: no closer look
         else:
             old = [w for k in removed for w in para[k]]
             new = [w for k in added for w in para[k]]
-            for old_words, new_words in _change_regions(diff_tokens(old, new, timeout=_DIFF_TIMEOUT)):
+            for old_words, new_words in _change_regions(diff_tokens(old, new, timeout=left)):
                 found.add(_word_change_kind(old_words, new_words))
     order = ("paragraph added", "paragraph removed", "wording", "numbers", "letter case")
     return tuple(r for r in order if r in found) or ("wording",)

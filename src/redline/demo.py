@@ -75,7 +75,7 @@ def _fresh_dir(root: Path) -> None:
 
 
 def run_demo(directory: str | Path, *, console: Console) -> int:
-    from .cli import run_monitor_flow
+    from .commands.run import run_monitor_flow
     from .prefect_api import prefect_api, quiet_prefect_env
     from .summary import summary_table
 

@@ -4,16 +4,20 @@ How: each text is cut into tokens — a run of letters/digits (non-CJK), a singl
 CJK / kana / Hangul character, a whitespace run, or one other character — and
 every distinct token is mapped to one private-use code point (the
 diff-match-patch "lines to chars" trick, applied to tokens). The encoded
-strings are diffed by diff-match-patch (the C++ ``fast_diff_match_patch`` when
-installed, else the pure-Python ``diff_match_patch``; both give the same ops)
-under a time limit, with the semantic cleanup, and decoded back. So an edit
-never splits a word ("[-role-]{+roles+}", not "role{+s+}"), while Chinese text
-is compared character by character.
+strings are diffed by diff-match-patch's diff_main (the C++
+``fast_diff_match_patch`` when installed, else the pure-Python
+``diff_match_patch``; both give the same ops) under a time limit, and decoded
+back. So an edit never splits a word ("[-role-]{+roles+}", not "role{+s+}"),
+while Chinese text is compared character by character.
 
-The semantic cleanup runs on the encoded strings, so its thresholds count
-tokens, not characters. All encoded code points are private-use characters,
-which neither engine takes for letters or spaces: the "lossless" boundary
-shifting treats every token boundary alike, in both engines.
+Cleanup: diff-match-patch's semantic cleanup, done here rather than by the
+engine, identically for both engines: (1) equality elimination on the encoded
+ops, with each op weighed by its length in characters (the engines would count
+tokens, merging "opposes" between two one-word insertions); (2) diff_cleanupMerge
+on the encoded ops (so no common prefix is split off a word); (3) after
+decoding, diff_cleanupSemanticLossless, which slides an edit along repeated
+text to the best word/line boundary (on encoded private-use characters every
+boundary would score alike). The overlap step ("abcxxx" -> "xxxdef") is left out.
 
 ``timed_out`` is measured: the diff took at least ``timeout`` seconds, so the
 engine may have given up on finding a minimal diff (the result is still a
@@ -118,18 +122,17 @@ class _Codec:
         self._free = _code_points()
 
     def encode(self, tokens: Iterable[str]) -> str:
-        chars, out = self._chars, []
-        for token in tokens:
-            char = chars.get(token)
-            if char is None:
+        tokens = list(tokens)
+        chars = self._chars
+        for token in dict.fromkeys(tokens):            # new tokens, in order of first appearance
+            if token not in chars:
                 try:
                     char = chr(next(self._free))
                 except StopIteration:  # > ~1 million distinct tokens: not a statement
                     raise ValueError("diff: too many distinct tokens") from None
                 chars[token] = char
                 self._tokens[char] = token
-            out.append(char)
-        return "".join(out)
+        return "".join(map(chars.__getitem__, tokens))
 
     def tokens(self, encoded: str) -> list[str]:
         return list(map(self._tokens.__getitem__, encoded))
@@ -139,8 +142,7 @@ class _Codec:
 
     def length(self, encoded: str) -> int:
         """Characters in the decoded text."""
-        tokens = self._tokens
-        return sum(len(tokens[c]) for c in encoded)
+        return len(self.decode(encoded))
 
 
 # --------------------------------------------------------------------------- engines
@@ -195,6 +197,7 @@ def _eliminate_equalities(ops: list[Op], weight: Callable[[str], int]) -> bool:
     changed = False
     equalities: list[int] = []          # indices of equalities still in play
     last_equality: str | None = None
+    last_weight = 0
     pointer = 0
     ins1 = del1 = ins2 = del2 = 0       # edit weights before / after the last equality
     while pointer < len(ops):
@@ -202,13 +205,13 @@ def _eliminate_equalities(ops: list[Op], weight: Callable[[str], int]) -> bool:
         if op == EQUAL:
             equalities.append(pointer)
             ins1, del1, ins2, del2 = ins2, del2, 0, 0
-            last_equality = text
+            last_equality, last_weight = text, weight(text)
         else:
             if op == INSERT:
                 ins2 += weight(text)
             else:
                 del2 += weight(text)
-            if last_equality and weight(last_equality) <= min(max(ins1, del1), max(ins2, del2)):
+            if last_equality and last_weight <= min(max(ins1, del1), max(ins2, del2)):
                 at = equalities.pop()
                 ops[at:at + 1] = [(DELETE, last_equality), (INSERT, last_equality)]
                 if equalities:
