@@ -33,7 +33,9 @@ def check_host(host: str, names: list[str], sources_file: str, archive_path: str
     with Archive(settings.archive) as archive:
         sinks = make_sinks(archive, settings)
         with make_fetcher(settings.fetch) as fetcher:
-            outcomes = check_batch(sources, archive=archive, fetcher=fetcher, run_id=run_id, sinks=list(sinks))
+            outcomes = check_batch(sources, archive=archive, fetcher=fetcher, run_id=run_id,
+                                   sinks=list(sinks.monitor), operator_sinks=list(sinks.operator),
+                                   failure_threshold=settings.failure_threshold)
     return [asdict(o) for o in outcomes]
 
 
@@ -41,7 +43,7 @@ def check_host(host: str, names: list[str], sources_file: str, archive_path: str
 def deliver_alerts(sources_file: str, archive_path: str) -> dict:
     settings = Settings.resolve(archive=archive_path, sources=sources_file)
     with Archive(settings.archive) as archive:
-        delivered, errors = deliver_pending(archive, make_sinks(archive, settings))
+        delivered, errors = deliver_pending(archive, make_sinks(archive, settings).all())
         refresh_feeds(archive)
     return {"delivered": delivered, "errors": errors}
 

@@ -76,6 +76,10 @@ CREATE TABLE IF NOT EXISTS alerts (
     from_version INTEGER, to_version INTEGER, diff_text TEXT NOT NULL DEFAULT '',
     diff_html TEXT NOT NULL DEFAULT '', stats TEXT NOT NULL DEFAULT '{}'
 );
+CREATE TABLE IF NOT EXISTS source_health (
+    source TEXT PRIMARY KEY REFERENCES sources(name), state TEXT NOT NULL DEFAULT 'ok',
+    since TEXT NOT NULL, alert_id INTEGER REFERENCES alerts(id)
+);
 CREATE TABLE IF NOT EXISTS deliveries (
     alert_id INTEGER NOT NULL REFERENCES alerts(id), sink TEXT NOT NULL,
     status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
@@ -359,16 +363,8 @@ class Archive:
                     out["change_ids"].append(change_id)
                 prev_id, prev_seq = vid, prev_seq + 1
             if alert is not None:
-                a = db.execute(
-                    """INSERT INTO alerts (kind, source, change_id, created_at, title, url, summary, from_version,
-                       to_version, diff_text, diff_html, stats) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)""",
-                    (alert.kind, source, change_id, now, alert.title, alert.url, alert.summary,
-                     last["id"] if last else None, prev_id, alert.diff_text, alert.diff_html,
-                     json.dumps(alert.stats or {})))
-                out["alert_id"] = int(a.lastrowid)
-                for sink in sinks:
-                    db.execute("INSERT INTO deliveries (alert_id, sink, updated_at) VALUES (?,?,?)",
-                               (out["alert_id"], sink, now))
+                out["alert_id"] = _insert_alert(db, source, alert, sinks, now, change_id=change_id,
+                                                from_version=last["id"] if last else None, to_version=prev_id)
             failed = error is not None
             db.execute(
                 """UPDATE sources SET last_check=?, last_status=?, last_error=?,
@@ -422,12 +418,38 @@ class Archive:
             raise NotFoundError(f"no alert {alert_id} in the archive at {self.root}")
         return _alert_from_row(rows[0])
 
-    def alerts(self, *, source: str | None = None, limit: int = 100) -> list[Alert]:
+    def alerts(self, *, source: str | None = None, limit: int = 100,
+               kinds: Sequence[str] | None = None, exclude_kinds: Sequence[str] = ()) -> list[Alert]:
+        where, params = [], []
         if source:
-            rows = self._query("SELECT * FROM alerts WHERE source=? ORDER BY id DESC LIMIT ?", (source, limit))
-        else:
-            rows = self._query("SELECT * FROM alerts ORDER BY id DESC LIMIT ?", (limit,))
+            where.append("source=?")
+            params.append(source)
+        if kinds is not None:
+            where.append(f"kind IN ({','.join('?' * len(kinds))})")
+            params += list(kinds)
+        if exclude_kinds:
+            where.append(f"kind NOT IN ({','.join('?' * len(exclude_kinds))})")
+            params += list(exclude_kinds)
+        sql = "SELECT * FROM alerts" + (" WHERE " + " AND ".join(where) if where else "")
+        rows = self._query(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
         return [_alert_from_row(r) for r in rows]
+
+    # -- operator health --------------------------------------------------
+
+    def health(self, name: str) -> str:
+        rows = self._query("SELECT state FROM source_health WHERE source=?", (name,))
+        return rows[0]["state"] if rows else "ok"
+
+    def record_health(self, name: str, state: str, *, alert: NewAlert | None = None,
+                      sinks: Sequence[str] = ()) -> int | None:
+        """Set a source's health state and, in the same transaction, record its operator alert."""
+        now = iso(utcnow())
+        with self._tx() as db:
+            alert_id = _insert_alert(db, name, alert, sinks, now) if alert else None
+            db.execute("""INSERT INTO source_health (source, state, since, alert_id) VALUES (?,?,?,?)
+                          ON CONFLICT(source) DO UPDATE SET state=excluded.state, since=excluded.since,
+                          alert_id=excluded.alert_id""", (name, state, now, alert_id))
+        return alert_id
 
     def pending_deliveries(self) -> list[sqlite3.Row]:
         return self._query("SELECT * FROM deliveries WHERE status != 'delivered' ORDER BY alert_id, sink")
@@ -444,6 +466,21 @@ class Archive:
     def counts(self) -> dict[str, int]:
         return {t: self._query(f"SELECT COUNT(*) AS n FROM {t}")[0]["n"]
                 for t in ("sources", "captures", "versions", "changes", "alerts", "deliveries")}
+
+
+def _insert_alert(db: sqlite3.Connection, source: str, alert: NewAlert, sinks: Sequence[str], now: str, *,
+                  change_id: int | None = None, from_version: int | None = None,
+                  to_version: int | None = None) -> int:
+    """Insert an alert and a pending delivery for each sink (inside the caller's transaction)."""
+    cur = db.execute(
+        """INSERT INTO alerts (kind, source, change_id, created_at, title, url, summary, from_version,
+           to_version, diff_text, diff_html, stats) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)""",
+        (alert.kind, source, change_id, now, alert.title, alert.url, alert.summary, from_version,
+         to_version, alert.diff_text, alert.diff_html, json.dumps(alert.stats or {})))
+    alert_id = int(cur.lastrowid)
+    for sink in sinks:
+        db.execute("INSERT INTO deliveries (alert_id, sink, updated_at) VALUES (?,?,?)", (alert_id, sink, now))
+    return alert_id
 
 
 def _alert_from_row(row: sqlite3.Row) -> Alert:

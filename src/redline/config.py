@@ -45,6 +45,7 @@ class Settings:
     sources: Path
     config_file: Path | None
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    failure_threshold: int = 3   # failed checks in a row before operators are alerted
 
     @classmethod
     def resolve(cls, *, archive: str | None = None, sources: str | None = None,
@@ -56,4 +57,5 @@ class Settings:
         config_path = Path(config).resolve() if config else (archive_path / "redline.toml")
         return cls(archive=archive_path, sources=sources_path,
                    config_file=config_path if config_path.exists() or config else None,
-                   fetch=FetchSettings.from_env(env))
+                   fetch=FetchSettings.from_env(env),
+                   failure_threshold=int(_float(env, "REDLINE_FAILURE_THRESHOLD", 3)))

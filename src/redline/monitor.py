@@ -18,6 +18,7 @@ from .charset import decode_body
 from .diff import TextDiff, diff_texts, render_html, render_text
 from .errors import DeliveryError, RedlineError
 from .fetch import Fetcher
+from .health import DEFAULT_THRESHOLD, update_health
 from .model import CheckOutcome, Source
 from .normalize import NORMALIZER_VERSION, clean_text, normalize
 from .sources import Registry
@@ -167,15 +168,21 @@ def check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id: 
 
 
 def check_batch(sources: Sequence[Source], *, archive: Archive, fetcher: Fetcher, run_id: str,
-                sinks: Sequence[str] = ()) -> list[CheckOutcome]:
+                sinks: Sequence[str] = (), operator_sinks: Sequence[str] = (),
+                failure_threshold: int = DEFAULT_THRESHOLD) -> list[CheckOutcome]:
     """Check sources one after another (one host's batch). A source that blows up
-    unexpectedly is recorded as an error; the others still run."""
+    unexpectedly is recorded as an error; the others still run. After each check the
+    source's health is updated (one operator alert per failing episode)."""
     outcomes = []
     for source in sources:
         try:
-            outcomes.append(check_source(source, archive=archive, fetcher=fetcher, run_id=run_id, sinks=sinks))
+            outcome = check_source(source, archive=archive, fetcher=fetcher, run_id=run_id, sinks=sinks)
+            ops_alert = update_health(archive, source.name, threshold=failure_threshold, sinks=operator_sinks)
+            if ops_alert is not None:
+                outcome.extra["operator_alert"] = ops_alert
         except RedlineError as exc:
-            outcomes.append(CheckOutcome(source=source.name, url=source.url, error=str(exc)))
+            outcome = CheckOutcome(source=source.name, url=source.url, error=str(exc))
+        outcomes.append(outcome)
     return outcomes
 
 
