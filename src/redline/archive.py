@@ -434,6 +434,18 @@ class Archive:
         rows = self._query(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
         return [_alert_from_row(r) for r in rows]
 
+    def captures_since(self, since: datetime, names: Sequence[str] = ()) -> list[sqlite3.Row]:
+        """Each source's latest capture at or after `since`, with the version and alert it made."""
+        sql = """SELECT c.*, v.id AS version_id, ch.kind AS change_kind, a.id AS alert_id
+                 FROM captures c
+                 JOIN (SELECT source, MAX(id) AS id FROM captures WHERE fetched_at >= ? GROUP BY source) last
+                   ON last.id = c.id
+                 LEFT JOIN versions v ON v.capture_id = c.id AND v.origin = 'capture'
+                 LEFT JOIN changes ch ON ch.to_version = v.id
+                 LEFT JOIN alerts a ON a.change_id = ch.id"""
+        rows = self._query(sql + " ORDER BY c.source", (iso(since),))
+        return [r for r in rows if not names or r["source"] in names]
+
     # -- operator health --------------------------------------------------
 
     def health(self, name: str) -> str:
