@@ -20,7 +20,8 @@ def _cells(o: CheckOutcome) -> tuple[str, ...]:
 
 def summary_table(outcomes: Sequence[CheckOutcome], *, title: str = "redline run") -> Table:
     table = Table(title=title)
-    for col in COLUMNS:
+    table.add_column(COLUMNS[0], no_wrap=True)
+    for col in COLUMNS[1:]:
         table.add_column(col, overflow="fold")
     for o in outcomes:
         cells = _cells(o)

@@ -5,4 +5,5 @@ from __future__ import annotations
 COMMAND_MODULES = (
     "redline.commands.run",
     "redline.commands.demo",
+    "redline.commands.ops",
 )

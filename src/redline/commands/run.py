@@ -19,24 +19,31 @@ def run_monitor_flow(settings: Settings, *, names: Sequence[str] = (), tags: Seq
     return [CheckOutcome(**o) for o in result["outcomes"]], result["delivery"]
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
+def run_cycle_and_print(settings: Settings, *, names: Sequence[str] = (), tags: Sequence[str] = (),
+                        verbose: bool = False) -> int:
+    """Run one cycle through Prefect (starting a local server if needed) and print the summary."""
     from ..prefect_api import prefect_api, quiet_prefect_env
-    from ..sources import load_registry
     from ..summary import summary_table
 
-    settings = Settings.resolve(archive=args.archive, sources=args.sources)
-    registry = load_registry(settings.sources)
-    registry.select(names=args.source or (), tags=args.tag or ())  # unknown names fail here, in one line
-    quiet_prefect_env(settings.archive / ".prefect", verbose=args.verbose)
+    quiet_prefect_env(settings.archive / ".prefect", verbose=verbose)
     with console.status("starting Prefect and checking sources…"):
         with prefect_api(settings.archive / ".prefect"):
-            outcomes, delivery = run_monitor_flow(settings, names=args.source or (), tags=args.tag or ())
+            outcomes, delivery = run_monitor_flow(settings, names=names, tags=tags)
     console.print(summary_table(outcomes))
     for line in delivery.get("errors", []):
         err_console.print(f"delivery failed: {line}", style="red", highlight=False)
     console.print(f"archive: {settings.archive}   alert log: {settings.archive / 'alerts.jsonl'}   "
                   f"feed: {settings.archive / 'feeds' / 'alerts.xml'}", highlight=False)
     return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from ..sources import load_registry
+
+    settings = Settings.resolve(archive=args.archive, sources=args.sources)
+    registry = load_registry(settings.sources)
+    registry.select(names=args.source or (), tags=args.tag or ())  # unknown names fail here, in one line
+    return run_cycle_and_print(settings, names=args.source or (), tags=args.tag or (), verbose=args.verbose)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
