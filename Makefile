@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: venv demo test bench lock clean
+.PHONY: venv demo test pywb bench bench-large bench-env lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@echo "setting up $(VENV) from requirements.lock (first time: about a minute)…"
@@ -23,11 +23,41 @@ venv: $(STAMP)
 demo: venv
 	$(BIN)/redline demo
 
-test: venv
+test: venv pywb
 	$(BIN)/pytest -q
 
-bench: venv
-	$(BIN)/python bench/bench_diff.py
+# pywb (WARC replay, for tests/test_pywb.py) in its own venv: its pins clash with Prefect's.
+PYWB_VENV  := .venv-pywb
+PYWB_STAMP := $(PYWB_VENV)/.installed-$(shell cat requirements-pywb.lock | cksum | cut -d' ' -f1)
+
+$(PYWB_STAMP): requirements-pywb.lock
+	@echo "setting up $(PYWB_VENV) from requirements-pywb.lock (pywb, for the WARC replay test)…"
+	@test -x $(PYWB_VENV)/bin/python || $(PYTHON) -m venv $(PYWB_VENV)
+	@$(PYWB_VENV)/bin/pip install --disable-pip-version-check -q -r requirements-pywb.lock > $(PYWB_VENV)/install.log 2>&1 \
+	  || { tail -n 30 $(PYWB_VENV)/install.log; echo "pip install failed: see $(PYWB_VENV)/install.log"; exit 1; }
+	@rm -f $(PYWB_VENV)/.installed-*
+	@touch $(PYWB_STAMP)
+
+pywb: $(PYWB_STAMP)
+
+# Benchmarks (not part of `make test`): write BENCHMARKS.md; urlwatch gets its own venv.
+BENCH_VENV := bench/.venv-urlwatch
+BENCH_STAMP := $(BENCH_VENV)/.installed-$(shell cat requirements-bench.lock | cksum | cut -d' ' -f1)
+
+$(BENCH_STAMP): requirements-bench.lock
+	@test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	@$(BENCH_VENV)/bin/pip install --disable-pip-version-check -q -r requirements-bench.lock > $(BENCH_VENV)/install.log 2>&1 \
+	  || { tail -n 30 $(BENCH_VENV)/install.log; exit 1; }
+	@rm -f $(BENCH_VENV)/.installed-*
+	@touch $(BENCH_STAMP)
+
+bench-env: $(BENCH_STAMP)
+
+bench: venv bench-env
+	$(BIN)/python bench/run.py --sizes 100,1000 --repeats 5,3 --command "make bench"
+
+bench-large: venv bench-env
+	$(BIN)/python bench/run.py --sizes 100,1000,10000 --repeats 5,3,1 --command "make bench-large"
 
 # Re-resolve the lock after changing pyproject.toml dependencies.
 lock:
@@ -37,4 +67,4 @@ lock:
 	rm -rf .lockenv
 
 clean:
-	rm -rf $(VENV) demo .pytest_cache
+	rm -rf $(VENV) $(PYWB_VENV) demo .pytest_cache

@@ -17,7 +17,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from redline.archive import Archive
 from redline.config import Settings
 from redline.model import CheckOutcome
-from redline.monitor import check_batch, deliver_pending, group_by_host, prepare_archive
+from redline.monitor import check_batch, deliver_pending, group_by_host, prepare_archive, select_sources, tracked_sources
 from redline.runtime import make_fetcher, make_sinks, refresh_feeds
 from redline.sources import load_registry
 from redline.summary import markdown_summary
@@ -29,8 +29,9 @@ def check_host(host: str, names: list[str], sources_file: str, archive_path: str
     a re-run is safe because each source's check is one archive transaction)."""
     settings = Settings.resolve(archive=archive_path, sources=sources_file)
     registry = load_registry(settings.sources)
-    sources = [registry.by_name(n) for n in names]
     with Archive(settings.archive) as archive:
+        known = {s.name: s for s in tracked_sources(archive, registry)}  # moved addresses, discovered sources
+        sources = [known[n] for n in names]
         sinks = make_sinks(archive, settings)
         with make_fetcher(settings.fetch) as fetcher:
             outcomes = check_batch(sources, archive=archive, fetcher=fetcher, run_id=run_id,
@@ -51,14 +52,15 @@ def deliver_alerts(sources_file: str, archive_path: str) -> dict:
 @flow(name="monitor", task_runner=ThreadPoolTaskRunner(max_workers=4), persist_result=False)
 def monitor(sources: list[str] | None = None, tags: list[str] | None = None,
             sources_file: str | None = None, archive: str | None = None) -> dict:
-    """Check the selected sources (all enabled statements by default), archive new
-    versions, alert on substantive changes, deliver pending alerts."""
+    """Check the selected sources (by default all enabled statements: the registry's, at
+    their moved addresses, and the discovered ones), archive new versions, alert on
+    substantive changes and removals, deliver pending alerts."""
     settings = Settings.resolve(archive=archive, sources=sources_file)
     registry = load_registry(settings.sources)
-    selected = registry.select(names=sources or (), tags=tags or ())
     run_id = uuid.uuid4().hex
     with Archive(settings.archive) as arch:
         prepare_archive(arch, registry)
+        selected = select_sources(arch, registry, names=sources or (), tags=tags or ())
     groups = group_by_host(selected)
     futures = [check_host.submit(host, [s.name for s in group], str(settings.sources),
                                  str(settings.archive), run_id)

@@ -50,7 +50,7 @@ def stack(tmp_path: Path, seed_registry: Registry):
         registry = load_registry(tmp_path / "sources.toml")
         archive = Archive(tmp_path / "archive")
         prepare_archive(archive, registry)
-        with Fetcher(per_host_delay=0, retries=0, timeout=5) as fetcher:
+        with Fetcher(per_host_delay=0, retries=0, timeout=5, allow_private="loopback") as fetcher:
             s = Stack(site, registry, seed_registry, archive, fetcher, seeds)
             for name in seeds:
                 s.serve(name)

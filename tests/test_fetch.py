@@ -37,6 +37,7 @@ class FakeTime:
 def make(handler: Callable[[httpx.Request], httpx.Response], fake: FakeTime | None = None, **options) -> Fetcher:
     fake = fake or FakeTime()
     options.setdefault("per_host_delay", 0.0)
+    options.setdefault("robots", False)  # robots.txt has its own tests (test_faults, test_ssrf)
     return Fetcher(transport=httpx.MockTransport(handler), sleep=fake.sleep, clock=fake.clock, **options)
 
 
@@ -362,7 +363,8 @@ def test_per_host_delay_is_honoured_across_threads():
             starts.append(time.monotonic())
         return httpx.Response(200, headers=HTML)
 
-    fetcher = Fetcher(transport=httpx.MockTransport(handler), per_host_delay=0.05, per_host_concurrency=4)
+    fetcher = Fetcher(transport=httpx.MockTransport(handler), per_host_delay=0.05, per_host_concurrency=4,
+                      robots=False)
     threads = [threading.Thread(target=fetcher.fetch, args=(f"https://a.example/{i}",)) for i in range(4)]
     for thread in threads:
         thread.start()
@@ -389,7 +391,8 @@ def test_per_host_concurrency_limit_holds_under_threads():
             in_flight[host] -= 1
         return httpx.Response(200, headers=HTML)
 
-    fetcher = Fetcher(transport=httpx.MockTransport(handler), per_host_delay=0.0, per_host_concurrency=2)
+    fetcher = Fetcher(transport=httpx.MockTransport(handler), per_host_delay=0.0, per_host_concurrency=2,
+                      robots=False)
     urls = [f"https://{host}/{i}" for i in range(8) for host in ("a.example", "b.example")]
     results = []
     threads = [threading.Thread(target=lambda u=url: results.append(fetcher.fetch(u))) for url in urls]

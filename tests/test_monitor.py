@@ -84,14 +84,126 @@ def test_unreachable_source_fails_in_one_line_and_others_still_run(stack) -> Non
     assert stack.archive.source_row("dead")["failures"] == 1
 
 
-def test_placeholder_page_is_recorded_as_an_error_not_a_new_version(stack, tmp_path) -> None:
+PLACEHOLDER = FIXTURES / "mfa" / "toruoga_placeholder_system_maintenance_t20210325_9170713.html"
+
+
+def check(stack, name: str):
+    return check_source(stack.registry.by_name(name), archive=stack.archive, fetcher=stack.fetcher, run_id="t",
+                        sinks=["log"])
+
+
+def test_placeholder_page_served_with_200_is_one_removed_alert_not_a_new_version(stack) -> None:
     cycle(stack)
     name = first_statement(stack)
-    stack.site.put(stack.path_of(name),
-                   (FIXTURES / "mfa" / "toruoga_placeholder_system_maintenance_t20210325_9170713.html").read_bytes())
-    o = check_source(stack.registry.by_name(name), archive=stack.archive, fetcher=stack.fetcher, run_id="t")
-    assert "placeholder" in o.error and o.status == 200 and not o.new_version and o.alert_id is None
+    stack.site.put(stack.path_of(name), PLACEHOLDER.read_bytes())
+    o = check(stack, name)
+    assert (o.status, o.change, o.error, o.new_version) == (200, "removed", None, False)
+    alert = stack.archive.alert(o.alert_id)
+    assert alert.kind == "removed" and "placeholder" in alert.summary and alert.url.endswith(stack.path_of(name))
+    assert "It opened:" in alert.diff_text and alert.title == stack.registry.by_name(name).title
     assert len(stack.archive.versions(name)) == 1
+    assert stack.archive.state(name).state == "removed"
+
+
+def test_a_statement_answering_404_is_removed_once_keeps_its_history_and_is_no_failure(stack) -> None:
+    cycle(stack)
+    name = first_statement(stack)
+    stack.site.remove(stack.path_of(name))
+    captures = stack.archive.counts()["captures"]
+    first, again = check(stack, name), check(stack, name)
+    assert (first.status, first.change, first.error) == (404, "removed", None)
+    assert "HTTP 404" in stack.archive.alert(first.alert_id).summary
+    assert (again.change, again.alert_id) == ("removed", None)  # still removed: no second alert
+    assert [a.kind for a in stack.archive.alerts(source=name)] == ["removed"]
+    assert stack.archive.counts()["captures"] == captures + 2  # both answers archived
+    row = stack.archive.source_row(name)
+    assert (row["failures"], row["last_error"], row["state"]) == (0, None, "removed")
+    assert len(stack.archive.versions(name)) == 1
+
+
+def test_a_removed_statement_that_comes_back_unchanged_raises_one_restored_alert(stack) -> None:
+    cycle(stack)
+    name = first_statement(stack)
+    stack.site.remove(stack.path_of(name))
+    check(stack, name)
+    stack.serve(name)  # the same bytes: the stored validators answer 304
+    back = check(stack, name)
+    assert (back.status, back.change) == (304, "restored")
+    alert = stack.archive.alert(back.alert_id)
+    assert alert.kind == "restored" and "text unchanged" in alert.summary and "removed since" in alert.summary
+    later = check(stack, name)
+    assert later.alert_id is None and later.change is None
+    assert [a.kind for a in stack.archive.alerts(source=name)] == ["restored", "removed"]
+    assert stack.archive.state(name).state == "active" and len(stack.archive.versions(name)) == 1
+
+
+def test_a_statement_back_with_new_wording_is_one_restored_alert_carrying_the_diff(stack) -> None:
+    cycle(stack)
+    name = first_statement(stack)
+    stack.site.put(stack.path_of(name), PLACEHOLDER.read_bytes())
+    check(stack, name)
+    stack.serve(name, stack.seeds[name].replace(*WORDING))
+    back = check(stack, name)
+    assert back.change == "restored" and back.extra["text_change"] == "substantive" and back.new_version
+    alert = stack.archive.alert(back.alert_id)
+    assert alert.kind == "restored" and "[-leading-]{+central+}" in alert.diff_text
+    assert "Wording changed" in alert.summary and alert.to_version == stack.archive.latest_version(name).id
+    assert [a.kind for a in stack.archive.alerts(source=name)] == ["restored", "removed"]
+
+
+def _mock_source(tmp_path, routes: dict[str, tuple[int, dict, bytes]]):
+    """An archive with one statement (a baseline version) on a mock host, and a Fetcher for `routes`."""
+    import httpx
+
+    from redline.archive import Archive
+    from redline.fetch import Fetcher
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        status, headers, body = routes.get(request.url.path, (404, {}, b"not found"))
+        return httpx.Response(status, headers={"Content-Type": "text/html", **headers}, content=body)
+
+    source = Source(name="gone", url="https://www.fmprc.gov.cn/eng/xw/zyxw/202501/t20250101_1.html",
+                    title="A statement")
+    archive = Archive(tmp_path / "mock-archive")
+    archive.sync_sources([source])
+    archive.import_baseline(source, "A statement\nIts text.", normalizer_version=1)
+    return source, archive, Fetcher(transport=httpx.MockTransport(handler), per_host_delay=0, retries=0)
+
+
+HOME = b"<html><head><title>Home</title></head><body><h1>Ministry of Foreign Affairs</h1><p>Welcome.</p></body></html>"
+
+
+@pytest.mark.parametrize("routes, reason", [
+    ({"/eng/xw/zyxw/202501/t20250101_1.html": (410, {}, b"gone")}, "HTTP 410"),
+    ({"/eng/xw/zyxw/202501/t20250101_1.html": (302, {"Location": "/"}, b""), "/": (200, {}, HOME)},
+     "redirects to the site's home page"),
+    ({"/eng/xw/zyxw/202501/t20250101_1.html": (301, {"Location": "https://www.fmprc.gov.cn/eng/"}, b""),
+      "/eng/": (200, {}, HOME)}, "redirects to the site's home page"),
+])
+def test_410_and_a_redirect_to_the_home_page_are_removals(tmp_path, routes, reason) -> None:
+    source, archive, fetcher = _mock_source(tmp_path, routes)
+    with archive, fetcher:
+        o = check_source(source, archive=archive, fetcher=fetcher, run_id="t")
+        assert o.change == "removed" and o.error is None and reason in archive.alert(o.alert_id).summary
+        assert len(archive.versions("gone")) == 1
+
+
+def test_a_redirect_to_another_article_is_no_removal(tmp_path) -> None:
+    page = b"<html><body><h1>A statement</h1><p>Its text, moved to a new address.</p></body></html>"
+    source, archive, fetcher = _mock_source(tmp_path, {
+        "/eng/xw/zyxw/202501/t20250101_1.html": (301, {"Location": "/eng/xw/zyxw/202501/t20250101_2.html"}, b""),
+        "/eng/xw/zyxw/202501/t20250101_2.html": (200, {}, page)})
+    with archive, fetcher:
+        o = check_source(source, archive=archive, fetcher=fetcher, run_id="t")
+        assert o.change != "removed" and o.new_version and archive.state("gone").state == "active"
+
+
+def test_an_address_never_archived_that_answers_404_is_a_failure_not_a_removal(stack) -> None:
+    new = Source(name="typo", url=stack.site.url("/no/such/page.html"))
+    stack.archive.sync_sources([new])
+    o = check_source(new, archive=stack.archive, fetcher=stack.fetcher, run_id="t")
+    assert o.error == "HTTP 404 Not Found" and o.alert_id is None and o.change is None
+    assert stack.archive.source_row("typo")["failures"] == 1 and stack.archive.state("typo").state == "active"
 
 
 def test_a_normalizer_rule_change_renormalizes_from_raw_bytes_without_alerting(stack) -> None:

@@ -124,8 +124,10 @@ def test_seed_text_is_escaped_into_the_page_not_interpreted() -> None:
 
 
 def test_templates_are_package_data_not_test_files() -> None:
+    from redline.replay_discovery import LISTING_TEMPLATES, PAGES
+
     folder = Path(redline.__file__).parent / "replay"
-    assert sorted(p.stem for p in folder.glob("*.html")) == sorted(TEMPLATES)
+    assert sorted(p.stem for p in folder.glob("*.html")) == sorted((*TEMPLATES, *LISTING_TEMPLATES, *PAGES))
 
 
 def test_template_auto_chooses_by_url_and_unknown_templates_are_refused() -> None:

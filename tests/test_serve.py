@@ -28,7 +28,7 @@ def _wait_for(predicate, timeout: float, what: str):
 
 def test_serve_schedules_refreshes_three_ways_and_stops_cleanly_on_sigterm(stack, tmp_path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(REDLINE_HOST_DELAY="0", COLUMNS="200")
+    env.update(REDLINE_HOST_DELAY="0", REDLINE_ALLOW_PRIVATE="loopback", COLUMNS="200")
     loc = ["--archive", str(stack.archive.root), "--sources", str(stack.registry.path)]
     state = stack.archive.root / ".prefect" / "serve.json"
     log = open(tmp_path / "serve.log", "w")

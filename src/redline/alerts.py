@@ -84,7 +84,9 @@ def alert_record(alert: Alert) -> dict[str, Any]:
 class JsonlSink:
     """Appends one JSON object per alert to a file, flushed and fsynced.
 
-    A delivery retried after a crash may repeat a line; readers deduplicate on "id"."""
+    It can tell whether an alert arrived (`delivered`), so a delivery interrupted by a
+    crash is not written twice. A crash in the middle of a write can leave a partial last
+    line; the next append ends it first, and readers skip the line that does not parse."""
 
     def __init__(self, path: Path | str, *, name: str | None = None) -> None:
         self.path = Path(path)
@@ -95,8 +97,11 @@ class JsonlSink:
         data = line.encode("utf-8")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
             try:
+                size = os.fstat(fd).st_size
+                if size and os.pread(fd, 1, size - 1) != b"\n":  # a line cut short by a crash: end it
+                    data = b"\n" + data
                 view = memoryview(data)
                 while view:  # one write() almost always; O_APPEND keeps concurrent lines whole
                     view = view[os.write(fd, view):]
@@ -105,6 +110,17 @@ class JsonlSink:
                 os.close(fd)
         except OSError as exc:
             raise DeliveryError(f"cannot append to {self.path}: {exc.strerror or exc}") from None
+
+    def delivered(self, alert_id: int) -> bool:
+        """Whether a complete line for this alert is in the file."""
+        prefix = f'{{"id":{int(alert_id)},'.encode("ascii")
+        try:
+            with open(self.path, "rb") as fh:
+                return any(line.startswith(prefix) and line.endswith(b"\n") for line in fh)
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise DeliveryError(f"cannot read {self.path}: {exc.strerror or exc}") from None
 
 
 # -- Apprise ---------------------------------------------------------------------
@@ -192,6 +208,25 @@ def sink_name_for_url(url: str) -> str:
     return f"{redacted} [{hashlib.sha256(url.strip().encode('utf-8')).hexdigest()[:6]}]"
 
 
+_CHATTY_LOGGERS = ("apprise", "urllib3.connectionpool", "urllib3.connection", "urllib3.util.retry")
+
+
+class _Scrubbed(logging.Filter):
+    """Masks one URL's secrets in every record the logger emits (any level), so a log
+    handler, however verbose, never sees a token."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self._url = url
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = scrub(message, self._url)
+        if clean != " ".join(message.split()):
+            record.msg, record.args = clean, ()
+        return True
+
+
 class AppriseSink:
     """Sends alerts through one Apprise URL (Telegram, e-mail, Matrix, ntfy, JSON webhook, ...).
 
@@ -213,6 +248,17 @@ class AppriseSink:
         return self._apprise
 
     def deliver(self, alert: Alert) -> None:
+        guard = _Scrubbed(self._url)  # Apprise and urllib3 log the URLs they post to, tokens and all, at DEBUG
+        loggers = [logging.getLogger(name) for name in _CHATTY_LOGGERS]
+        for log in loggers:
+            log.addFilter(guard)
+        try:
+            self._deliver(alert)
+        finally:
+            for log in loggers:
+                log.removeFilter(guard)
+
+    def _deliver(self, alert: Alert) -> None:
         apprise = self._module()
         client = apprise.Apprise()
         try:

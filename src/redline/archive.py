@@ -21,17 +21,19 @@ import sqlite3
 import threading
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from .atomic import atomic_write_bytes
+from .discover import doc_key, title_key, url_key
 from .errors import ArchiveError, NotFoundError
 from .model import Alert, FetchResult, Source
+from .sources import NAME_RE
 from .warc import RevisitOf, WarcLocation, write_capture_warc
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # SCHEMA below is version 1; MIGRATIONS bring an index up to this one
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -76,6 +78,10 @@ CREATE TABLE IF NOT EXISTS alerts (
     from_version INTEGER, to_version INTEGER, diff_text TEXT NOT NULL DEFAULT '',
     diff_html TEXT NOT NULL DEFAULT '', stats TEXT NOT NULL DEFAULT '{}'
 );
+CREATE INDEX IF NOT EXISTS versions_capture_source ON versions(capture_id, source);
+CREATE INDEX IF NOT EXISTS changes_to_version ON changes(to_version);
+CREATE INDEX IF NOT EXISTS alerts_source ON alerts(source, id);
+CREATE INDEX IF NOT EXISTS alerts_to_version ON alerts(to_version);
 CREATE TABLE IF NOT EXISTS source_health (
     source TEXT PRIMARY KEY REFERENCES sources(name), state TEXT NOT NULL DEFAULT 'ok',
     since TEXT NOT NULL, alert_id INTEGER REFERENCES alerts(id)
@@ -86,6 +92,34 @@ CREATE TABLE IF NOT EXISTS deliveries (
     last_error TEXT, updated_at TEXT NOT NULL, PRIMARY KEY (alert_id, sink)
 );
 """
+
+# version -> statements bringing an index from the version before up to it (additive only; see _migrate).
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    2: (  # discovery (redline discover), removed statements, moved sources
+        "ALTER TABLE sources ADD COLUMN state TEXT NOT NULL DEFAULT 'active'",  # 'active' | 'removed'
+        "ALTER TABLE sources ADD COLUMN state_since TEXT",
+        "ALTER TABLE sources ADD COLUMN state_reason TEXT",
+        "ALTER TABLE sources ADD COLUMN registry_url TEXT",  # the registry's URL of a moved source
+        "ALTER TABLE sources ADD COLUMN listing TEXT",       # discovered: the listing it was found on
+        "ALTER TABLE sources ADD COLUMN score REAL",
+        "ALTER TABLE sources ADD COLUMN terms TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE sources ADD COLUMN score_reason TEXT NOT NULL DEFAULT ''",
+        """CREATE TABLE IF NOT EXISTS source_urls (
+            source TEXT NOT NULL REFERENCES sources(name), url TEXT NOT NULL, url_key TEXT NOT NULL,
+            doc_key TEXT, since TEXT NOT NULL, until TEXT, reason TEXT NOT NULL,
+            PRIMARY KEY (source, url_key))""",
+        "CREATE INDEX IF NOT EXISTS source_urls_key ON source_urls(url_key)",
+        "CREATE INDEX IF NOT EXISTS source_urls_doc ON source_urls(doc_key)",
+        """CREATE TABLE IF NOT EXISTS listing_items (
+            url_key TEXT PRIMARY KEY, url TEXT NOT NULL, doc_key TEXT, title TEXT NOT NULL,
+            date TEXT NOT NULL DEFAULT '', listing TEXT NOT NULL, first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL, score REAL NOT NULL DEFAULT 0, terms TEXT NOT NULL DEFAULT '[]',
+            reason TEXT NOT NULL DEFAULT '', outcome TEXT NOT NULL, source TEXT,
+            note TEXT NOT NULL DEFAULT '', alert_id INTEGER)""",
+        "CREATE INDEX IF NOT EXISTS listing_items_doc ON listing_items(doc_key)",
+        "CREATE INDEX IF NOT EXISTS listing_items_listing ON listing_items(listing, outcome)",
+    ),
+}
 
 
 def utcnow() -> datetime:
@@ -114,6 +148,9 @@ class SourceState:
     text_sha256: str | None
     normalizer_version: int | None
     version_capture_id: int | None
+    state: str = "active"              # "active" | "removed" (404/410, redirect home, placeholder)
+    state_since: str | None = None
+    state_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -173,7 +210,8 @@ class Archive:
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.executescript(SCHEMA)
-            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', '1')")  # SCHEMA's version
+            _migrate(self._db)
         except (OSError, sqlite3.Error) as exc:
             raise ArchiveError(f"cannot open the archive at {self.root}: {exc}") from None
         self._lock = threading.RLock()
@@ -205,6 +243,12 @@ class Archive:
         with self._lock:
             return self._db.execute(sql, params).fetchall()
 
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
+        """A read-only query, for views and reports (redline.views); writes go through the methods here."""
+        if not sql.lstrip().upper().startswith(("SELECT", "WITH", "EXPLAIN")):
+            raise ArchiveError("Archive.query runs read-only queries (SELECT / WITH / EXPLAIN) only")
+        return self._query(sql, params)
+
     @property
     def alerts_log(self) -> Path:
         return self.root / "alerts.jsonl"
@@ -235,10 +279,21 @@ class Archive:
     # -- sources ----------------------------------------------------------
 
     def sync_sources(self, sources: Iterable[Source]) -> None:
-        """Add new registry entries and refresh the metadata of known ones (history is kept)."""
+        """Add new registry entries and refresh the metadata of known ones (history is kept).
+
+        A source moved by `redline sources move` keeps its new address as long as the
+        registry still gives the one it was moved from; a new address in the registry wins."""
         now = iso(utcnow())
+        sources = [s for s in sources if _slug(s.name)]
         with self._tx() as db:
             for s in sources:
+                row = db.execute("SELECT url, registry_url FROM sources WHERE name=?", (s.name,)).fetchone()
+                moved = row is not None and row["registry_url"] is not None and row["registry_url"] == s.url
+                if moved:
+                    s = replace(s, url=row["url"])
+                elif row is not None and row["url"] != s.url:  # a new address: the old validators are not its
+                    db.execute("UPDATE sources SET etag=NULL, last_modified=NULL, registry_url=NULL WHERE name=?",
+                               (s.name,))
                 db.execute(
                     """INSERT INTO sources (name, url, title, date, language, profile, tags, kind, origin, enabled, added_at)
                        VALUES (?,?,?,?,?,?,?,?,?,?,?)
@@ -247,6 +302,7 @@ class Archive:
                          kind=excluded.kind, enabled=excluded.enabled""",
                     (s.name, s.url, s.title, s.date, s.language, s.profile, json.dumps(list(s.tags)),
                      s.kind, s.origin, int(s.enabled), now))
+                _remember_url(db, s.name, s.url, "registry", now)
 
     def source_row(self, name: str) -> sqlite3.Row:
         rows = self._query("SELECT * FROM sources WHERE name=?", (name,))
@@ -267,6 +323,7 @@ class Archive:
             text_sha256=latest.text_sha256 if latest else None,
             normalizer_version=latest.normalizer_version if latest else None,
             version_capture_id=latest.capture_id if latest else None,
+            state=row["state"], state_since=row["state_since"], state_reason=row["state_reason"],
         )
 
     # -- versions ---------------------------------------------------------
@@ -313,7 +370,7 @@ class Archive:
                    metadata: dict | None = None) -> WarcLocation:
         when = result.fetched_at
         folder = self.root / "warc" / f"{when:%Y}" / f"{when:%m}"
-        name = f"{when:%Y%m%d%H%M%S}-{source}-{uuid.uuid4().hex[:8]}.warc.gz"
+        name = f"{when:%Y%m%d%H%M%S}-{_slug(source)}-{uuid.uuid4().hex[:8]}.warc.gz"
         return write_capture_warc(folder / name, result, root=self.root,
                                   revisit_of=revisit_of, metadata=metadata)
 
@@ -322,10 +379,15 @@ class Archive:
                      text_sha256: str | None = None, profile: str | None = None,
                      normalizer_version: int | None = None, error: str | None = None,
                      versions: Sequence[tuple[NewVersion, NewChange | None]] = (),
-                     alert: NewAlert | None = None, sinks: Sequence[str] = ()) -> dict:
+                     alert: NewAlert | None = None, sinks: Sequence[str] = (),
+                     failed: bool | None = None, state: str | None = None) -> dict:
         """Record one check in a single transaction: the capture, any new versions
         (each with the change from the one before), an alert for the last change,
-        and a pending delivery per sink. Text blobs are written before the transaction."""
+        and a pending delivery per sink. Text blobs are written before the transaction.
+
+        `failed` says whether `error` counts as a failure of the source (default: any error
+        does; a removed page does not). `state` sets the source's state ("active" |
+        "removed"); a "removed" check keeps the validators of the last good capture."""
         digests = [self.put_text(v.text) for v, _ in versions]
         error = error if error is not None else result.error
         now = iso(utcnow())
@@ -364,8 +426,10 @@ class Archive:
                 prev_id, prev_seq = vid, prev_seq + 1
             if alert is not None:
                 out["alert_id"] = _insert_alert(db, source, alert, sinks, now, change_id=change_id,
-                                                from_version=last["id"] if last else None, to_version=prev_id)
-            failed = error is not None
+                                                from_version=last["id"] if last else None,
+                                                to_version=prev_id if out["version_ids"] else None)
+            failed = error is not None if failed is None else failed
+            keep = not failed and not result.not_modified and state != "removed"  # take this capture's validators
             db.execute(
                 """UPDATE sources SET last_check=?, last_status=?, last_error=?,
                    failures=CASE WHEN ? THEN failures+1 ELSE 0 END,
@@ -373,11 +437,16 @@ class Archive:
                    last_modified=CASE WHEN ? THEN ? ELSE last_modified END,
                    last_raw_sha256=COALESCE(?, last_raw_sha256),
                    last_change=CASE WHEN ? THEN ? ELSE last_change END WHERE name=?""",
-                (iso(result.fetched_at), result.status, error, int(failed),
-                 int(not failed and not result.not_modified), result.header("etag"),
-                 int(not failed and not result.not_modified), result.header("last-modified"),
-                 raw_sha256 if not failed else None,
+                (iso(result.fetched_at), result.status, error if failed else None, int(failed),
+                 int(keep), result.header("etag"),
+                 int(keep), result.header("last-modified"),
+                 raw_sha256 if keep else None,
                  int(bool(out["change_ids"])), now, source))
+            if state is not None:
+                db.execute("""UPDATE sources SET state_since=CASE WHEN state=? THEN state_since ELSE ? END,
+                              state_reason=CASE WHEN state=? THEN state_reason ELSE ? END, state=?
+                              WHERE name=?""",
+                           (state, now, state, None if state == "active" else error, state, source))
         return out
 
     def capture(self, capture_id: int) -> sqlite3.Row:
@@ -409,6 +478,115 @@ class Archive:
             return None
         r = rows[0]
         return RevisitOf(r["warc_record_id"], r["final_url"], datetime.fromisoformat(r["fetched_at"]))
+
+    # -- addresses, moves, discovered sources, listing items ----------------
+
+    def url_history(self, name: str) -> list[sqlite3.Row]:
+        """Every address a source has had, oldest first (until is NULL for the current one)."""
+        return self._query("SELECT * FROM source_urls WHERE source=? ORDER BY since, until IS NULL, rowid", (name,))
+
+    def move_source(self, name: str, new_url: str, *, registry_url: str | None = None) -> sqlite3.Row:
+        """Give a source a new address, keeping its history (versions, captures, alerts, old URL).
+
+        `registry_url`: the address the sources file gives it (a registry source), so that
+        syncing the registry keeps the move; None for a discovered source. Returns the row
+        as it was before the move."""
+        now = iso(utcnow())
+        with self._tx() as db:
+            row = db.execute("SELECT * FROM sources WHERE name=?", (name,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no source named {name!r} in the archive at {self.root}")
+            db.execute("UPDATE source_urls SET until=? WHERE source=? AND until IS NULL", (now, name))
+            db.execute("""UPDATE sources SET url=?, registry_url=COALESCE(registry_url, ?), etag=NULL,
+                          last_modified=NULL WHERE name=?""", (new_url, registry_url, name))
+            _remember_url(db, name, new_url, "moved", now, current=True)
+        return row
+
+    def add_alert(self, source: str, alert: NewAlert, *, sinks: Sequence[str] = (),
+                  from_version: int | None = None) -> int:
+        """Record an alert that no check made (a new statement, a suggested move) and its deliveries."""
+        with self._tx() as db:
+            return _insert_alert(db, source, alert, sinks, iso(utcnow()), from_version=from_version)
+
+    def discovered_sources(self) -> list[Source]:
+        """Sources that `redline discover` added (enabled or not), oldest first."""
+        rows = self._query("SELECT * FROM sources WHERE origin='discovered' ORDER BY added_at, name")
+        return [Source(name=r["name"], url=r["url"], title=r["title"], date=r["date"], language=r["language"],
+                       profile=r["profile"], tags=tuple(json.loads(r["tags"])), kind=r["kind"],
+                       enabled=bool(r["enabled"]), origin="discovered") for r in rows]
+
+    def listing_items(self, listing: str | None = None, *, outcomes: Sequence[str] | None = None) -> list[sqlite3.Row]:
+        where, params = [], []
+        if listing is not None:
+            where.append("listing=?")
+            params.append(listing)
+        if outcomes is not None:
+            where.append(f"outcome IN ({','.join('?' * len(outcomes))})")
+            params += list(outcomes)
+        sql = "SELECT * FROM listing_items" + (" WHERE " + " AND ".join(where) if where else "")
+        return self._query(sql + " ORDER BY first_seen, rowid", params)
+
+    def claim_listing_item(self, *, listing: str, url: str, title: str, date: str, score: float,
+                           terms: Sequence[str], reason: str,
+                           decide: Callable[["ItemMatch"], "ItemClaim"]) -> "ItemClaim":
+        """Remember an item found on a listing, once per address, in one transaction.
+
+        An item seen before (same url_key) comes back as outcome "seen". Otherwise `decide`
+        gets what the archive knows of the item's address, document id and title, and its
+        claim is recorded: the item, and the new source when the claim makes one. Deciding
+        inside the transaction keeps two listings (or two runs) from adding one statement twice."""
+        key, dkey, tkey = url_key(url), doc_key(url), title_key(title)
+        now = iso(utcnow())
+        with self._tx() as db:
+            seen = db.execute("SELECT * FROM listing_items WHERE url_key=?", (key,)).fetchone()
+            if seen is not None:
+                db.execute("UPDATE listing_items SET last_seen=? WHERE url_key=?", (now, key))
+                return ItemClaim("seen", seen["source"])
+            by_url = db.execute("SELECT source FROM source_urls WHERE url_key=? ORDER BY until IS NOT NULL, since DESC"
+                                " LIMIT 1", (key,)).fetchone()
+            by_doc = db.execute("SELECT source FROM source_urls WHERE doc_key=? ORDER BY until IS NOT NULL, since DESC"
+                                " LIMIT 1", (dkey,)).fetchone() if dkey else None
+            doc_seen = db.execute("SELECT * FROM listing_items WHERE doc_key=? ORDER BY rowid LIMIT 1",
+                                  (dkey,)).fetchone() if dkey else None
+            removed = {r["name"]: r["title"] for r in
+                       db.execute("SELECT name, title FROM sources WHERE state='removed' ORDER BY name")}
+            names = frozenset(r["name"] for r in db.execute("SELECT name FROM sources"))
+            claim = decide(ItemMatch(
+                by_url=by_url["source"] if by_url else None, by_doc=by_doc["source"] if by_doc else None,
+                doc_seen_source=doc_seen["source"] if doc_seen else None, doc_seen=doc_seen is not None,
+                removed=frozenset(removed),
+                removed_by_title=next((n for n, t in removed.items() if tkey and title_key(t) == tkey), None),
+                names=names))
+            s = claim.new_source
+            if s is not None:
+                db.execute(
+                    """INSERT INTO sources (name, url, title, date, language, profile, tags, kind, origin, enabled,
+                       added_at, listing, score, terms, score_reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                    (s.name, s.url, s.title, s.date, s.language, s.profile, json.dumps(list(s.tags)), s.kind,
+                     "discovered", int(s.enabled), now, listing, score, json.dumps(list(terms), ensure_ascii=False),
+                     reason))
+                _remember_url(db, s.name, s.url, "discovered", now)
+            db.execute(
+                """INSERT INTO listing_items (url_key, url, doc_key, title, date, listing, first_seen, last_seen,
+                   score, terms, reason, outcome, source, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                (key, url, dkey, title, date, listing, now, now, score, json.dumps(list(terms), ensure_ascii=False),
+                 reason, claim.outcome, claim.source, claim.note))
+        return claim
+
+    def touch_listing_items(self, urls: Sequence[str]) -> set[str]:
+        """The url_keys of these addresses that were met before, noting (in one transaction)
+        that they are still listed."""
+        keys = list(dict.fromkeys(url_key(u) for u in urls))
+        now, seen = iso(utcnow()), set()
+        with self._tx() as db:
+            for key in keys:
+                if db.execute("UPDATE listing_items SET last_seen=? WHERE url_key=?", (now, key)).rowcount:
+                    seen.add(key)
+        return seen
+
+    def set_item_alert(self, url: str, alert_id: int) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE listing_items SET alert_id=? WHERE url_key=?", (alert_id, url_key(url)))
 
     # -- alerts -----------------------------------------------------------
 
@@ -466,6 +644,19 @@ class Archive:
     def pending_deliveries(self) -> list[sqlite3.Row]:
         return self._query("SELECT * FROM deliveries WHERE status != 'delivered' ORDER BY alert_id, sink")
 
+    def claim_delivery(self, alert_id: int, sink: str) -> str | None:
+        """Mark a delivery 'sending' before it is sent; return the status it had ('pending',
+        'failed', or 'sending': a run stopped while sending it, so it may have arrived), or
+        None when it is delivered already. Callers hold locks.delivery_lock around claim,
+        send and mark_delivery, so a 'sending' seen here is always a stale one."""
+        with self._tx() as db:
+            row = db.execute("SELECT status FROM deliveries WHERE alert_id=? AND sink=?", (alert_id, sink)).fetchone()
+            if row is None or row["status"] == "delivered":
+                return None
+            db.execute("UPDATE deliveries SET status='sending', updated_at=? WHERE alert_id=? AND sink=?",
+                       (iso(utcnow()), alert_id, sink))
+            return row["status"]
+
     def mark_delivery(self, alert_id: int, sink: str, *, error: str | None) -> None:
         with self._tx() as db:
             db.execute("""UPDATE deliveries SET status=?, attempts=attempts+1, last_error=?, updated_at=?
@@ -495,6 +686,66 @@ def _insert_alert(db: sqlite3.Connection, source: str, alert: NewAlert, sinks: S
     return alert_id
 
 
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring the index up to SCHEMA_VERSION, one MIGRATIONS step at a time, each in one
+    transaction that re-reads the version (two processes opening an old index migrate it once)."""
+    for version in sorted(MIGRATIONS):
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            current = int(db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
+            if current < version:
+                for statement in MIGRATIONS[version]:
+                    db.execute(statement)
+                if version == 2:  # every known address, so that discovery knows them
+                    now = iso(utcnow())
+                    for row in db.execute("SELECT name, url FROM sources").fetchall():
+                        _remember_url(db, row["name"], row["url"], "registry", now)
+                db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(version),))
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+    current = int(db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
+    if current > SCHEMA_VERSION:
+        raise sqlite3.DatabaseError(f"its index is schema version {current}, newer than this redline "
+                                    f"reads ({SCHEMA_VERSION}); upgrade redline")
+
+
+def _remember_url(db: sqlite3.Connection, source: str, url: str, reason: str, now: str, *,
+                  current: bool = False) -> None:
+    """Record an address of a source (once per url_key); `current` re-opens one it had before."""
+    db.execute("""INSERT INTO source_urls (source, url, url_key, doc_key, since, reason) VALUES (?,?,?,?,?,?)
+                  ON CONFLICT(source, url_key) DO UPDATE SET url=excluded.url,
+                    until=CASE WHEN ? THEN NULL ELSE until END""",
+               (source, url, url_key(url), doc_key(url), now, reason, int(current)))
+
+
+@dataclass(frozen=True)
+class ItemMatch:
+    """What the archive knows of a listing item, for deciding what it is (discovery.decide)."""
+
+    by_url: str | None                # the source at this address (now or before)
+    by_doc: str | None                # a source with this document id
+    doc_seen: bool                    # an item with this document id was seen at another address
+    doc_seen_source: str | None       # ... and the source it was recorded against
+    removed: frozenset[str]           # sources that are removed now
+    removed_by_title: str | None      # a removed source with this title
+    names: frozenset[str]             # every source name (a new one must differ)
+
+
+@dataclass(frozen=True)
+class ItemClaim:
+    """What a listing item is: "new" / "baseline" (a related statement, now tracked as
+    `new_source`), "unrelated", "known" (a tracked source's address), "republication" (a
+    tracked document at another address), "moved" (a removed statement, found again) or
+    "seen" (an address met before)."""
+
+    outcome: str
+    source: str | None = None
+    new_source: Source | None = None
+    note: str = ""
+
+
 def _alert_from_row(row: sqlite3.Row) -> Alert:
     return Alert(
         id=row["id"], kind=row["kind"], source=row["source"], title=row["title"], url=row["url"],
@@ -511,3 +762,12 @@ def _parse_date(text: str) -> datetime | None:
         except ValueError:
             continue
     return None
+
+
+def _slug(name: str) -> str:
+    """name, when it is a slug (sources.NAME_RE); it becomes part of file names, so anything
+    else ("../x", "a/b", "") is refused before it reaches a path."""
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
+        raise ArchiveError(f"refused: source name {name!r} is not a slug (a-z, 0-9 and '-'); "
+                           "it would be used in file names")
+    return name

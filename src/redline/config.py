@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Mapping
 
 from .errors import ConfigError
+from .netguard import ENV_ALLOW, AddressPolicy
 from .sources import default_registry_path
 
 
@@ -28,15 +29,31 @@ class FetchSettings:
     per_host_delay: float = 1.0
     per_host_concurrency: int = 2
     max_bytes: int = 5_000_000
+    max_time: float | None = None                            # one request in all; None: 2 x timeout
+    allow_private: AddressPolicy = AddressPolicy()           # REDLINE_ALLOW_PRIVATE: none by default
+    robots: bool = True                                      # REDLINE_IGNORE_ROBOTS=1 turns it off
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "FetchSettings":
+        max_time = _float(env, "REDLINE_FETCH_MAX_TIME", 0.0)
         return cls(timeout=_float(env, "REDLINE_FETCH_TIMEOUT", cls.timeout),
                    retries=int(_float(env, "REDLINE_FETCH_RETRIES", cls.retries)),
                    backoff=_float(env, "REDLINE_FETCH_BACKOFF", cls.backoff),
                    per_host_delay=_float(env, "REDLINE_HOST_DELAY", cls.per_host_delay),
                    per_host_concurrency=int(_float(env, "REDLINE_HOST_CONCURRENCY", cls.per_host_concurrency)),
-                   max_bytes=int(_float(env, "REDLINE_MAX_BYTES", cls.max_bytes)))
+                   max_bytes=int(_float(env, "REDLINE_MAX_BYTES", cls.max_bytes)),
+                   max_time=max_time or None,
+                   allow_private=AddressPolicy.parse(env.get(ENV_ALLOW, "")),
+                   robots=not _flag(env, "REDLINE_IGNORE_ROBOTS"))
+
+
+def _flag(env: Mapping[str, str], key: str) -> bool:
+    raw = (env.get(key) or "").strip().lower()
+    if raw in ("", "0", "no", "false", "off"):
+        return False
+    if raw in ("1", "yes", "true", "on"):
+        return True
+    raise ConfigError(f"environment variable {key}={env.get(key)!r} is not a yes/no value; set it to 1 or 0")
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,10 @@
 3. Change the wording of one statement and only the chrome (a header date
    stamp, a visitor counter) of another.
 4. Run again: exactly one alert, for the wording change, with the words marked.
+5. A listing page shows a related new statement and an unrelated one: `discover`
+   tracks, archives and alerts the related one only (demo_discovery).
+6. A tracked statement is replaced by the site's "page not found" placeholder:
+   the monitor raises one removed alert.
 The demo checks these expectations itself and fails loudly if they don't hold.
 """
 from __future__ import annotations
@@ -15,6 +19,7 @@ import os
 import shutil
 import time
 from pathlib import Path
+from typing import Sequence
 from urllib.parse import urlsplit
 
 from rich.console import Console
@@ -42,15 +47,18 @@ def _toml_str(value: str) -> str:
     return json.dumps(value)  # a JSON string with ASCII escapes is a valid TOML basic string
 
 
-def write_demo_registry(path: Path, registry: Registry, base_url: str) -> None:
-    """The seed statements, their addresses moved to the loopback site, baselines kept."""
+def write_demo_registry(path: Path, registry: Registry, base_url: str, *, listings: Sequence[str] = ()) -> None:
+    """The seed statements (and the named listings), their addresses moved to the loopback site,
+    baselines kept."""
     lines = ["# written by `redline demo`: the seed statements, served on loopback", ""]
-    for s in registry.statements():
+    for s in [*registry.statements(), *(registry.by_name(n) for n in listings)]:
         baseline = (registry.path.parent / s.baseline).resolve() if s.baseline else None
         lines += ["[[source]]", f"name = {_toml_str(s.name)}", f"url = {_toml_str(base_url + loopback_path(s.url))}",
                   f"title = {_toml_str(s.title)}", f"date = {_toml_str(s.date)}",
                   f"language = {_toml_str(s.language)}", f"profile = {_toml_str(s.profile)}",
                   "tags = [" + ", ".join(_toml_str(t) for t in s.tags) + "]"]
+        if s.kind != "statement":
+            lines.append(f"kind = {_toml_str(s.kind)}")
         if s.masks:
             lines.append("masks = [" + ", ".join(_toml_str(m) for m in s.masks) + "]")
         if baseline:
@@ -76,6 +84,7 @@ def _fresh_dir(root: Path) -> None:
 
 def run_demo(directory: str | Path, *, console: Console) -> int:
     from .commands.run import run_monitor_flow
+    from .demo_discovery import DEMO_LISTING, discovery_steps
     from .prefect_api import prefect_api, quiet_prefect_env
     from .summary import summary_table
 
@@ -87,10 +96,11 @@ def run_demo(directory: str | Path, *, console: Console) -> int:
     changed, chrome_only = statements[0], statements[2]
     with LoopbackSite() as site:
         seeds = {s.name: _serve_seed(site, registry, s) for s in statements}
-        write_demo_registry(root / "sources.toml", registry, site.base_url)
+        write_demo_registry(root / "sources.toml", registry, site.base_url, listings=[DEMO_LISTING])
         settings = Settings.resolve(archive=str(root / "archive"), sources=str(root / "sources.toml"))
         quiet_prefect_env(settings.archive / ".prefect")
         os.environ.setdefault("REDLINE_HOST_DELAY", "0.1")  # one loopback host stands in for four sites
+        os.environ.setdefault("REDLINE_ALLOW_PRIVATE", "loopback")  # the replay is on 127.0.0.1
         console.print(f"[bold]1.[/] serving {len(statements)} seed pages on {site.base_url}; "
                       "starting a local Prefect server (the first start runs migrations)")
         with prefect_api(settings.archive / ".prefect"):
@@ -110,16 +120,17 @@ def run_demo(directory: str | Path, *, console: Console) -> int:
                           "(header date stamp, visitor counter)")
             second, _ = run_monitor_flow(settings)
             console.print(summary_table(second, title="cycle 2"))
+            with Archive(settings.archive) as archive:
+                alerts = [o for o in second if o.alert_id is not None]
+                for o in alerts:
+                    alert = archive.alert(o.alert_id)
+                    old, new = archive.version(alert.from_version), archive.version(alert.to_version)
+                    d = diff_texts(archive.get_text(old.text_sha256), archive.get_text(new.text_sha256))
+                    console.print(f"\n[bold yellow]ALERT #{alert.id}[/] {alert.title}\n{alert.url}\n"
+                                  f"{alert.summary}")
+                    console.print(render_terminal(d, color=console.is_terminal), highlight=False, markup=False)
+            problems = discovery_steps(site, registry, settings, console, tracked=changed, removed=statements[1])
 
-    with Archive(settings.archive) as archive:
-        alerts = [o for o in second if o.alert_id is not None]
-        for o in alerts:
-            alert = archive.alert(o.alert_id)
-            old, new = archive.version(alert.from_version), archive.version(alert.to_version)
-            d = diff_texts(archive.get_text(old.text_sha256), archive.get_text(new.text_sha256))
-            console.print(f"\n[bold yellow]ALERT #{alert.id}[/] {alert.title}\n{alert.url}\n{alert.summary}")
-            console.print(render_terminal(d, color=console.is_terminal), highlight=False, markup=False)
-    problems = []
     if any(o.alert_id is not None for o in first):
         problems.append("cycle 1 raised alerts; every page should match its baseline")
     if [o.source for o in alerts] != [changed.name]:
@@ -127,7 +138,7 @@ def run_demo(directory: str | Path, *, console: Console) -> int:
                         f"{[o.source for o in alerts] or 'nothing'}")
     if any(o.error for o in first + second):
         problems.append("some checks failed")
-    console.print(f"\n[bold]4.[/] left in place to look at:\n"
+    console.print(f"\n[bold]7.[/] left in place to look at:\n"
                   f"  archive    {settings.archive}  (index.sqlite, warc/, text/)\n"
                   f"  alert log  {settings.archive / 'alerts.jsonl'}\n"
                   f"  feed       {settings.archive / 'feeds' / 'alerts.xml'}\n"

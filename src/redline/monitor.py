@@ -7,8 +7,11 @@ transport or a loopback server.
 from __future__ import annotations
 
 import hashlib
+import html
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
@@ -19,7 +22,9 @@ from .diff import TextDiff, diff_texts, render_html, render_text
 from .errors import DeliveryError, RedlineError
 from .fetch import Fetcher
 from .health import DEFAULT_THRESHOLD, update_health
-from .model import CheckOutcome, Source
+from .locks import delivery_lock, source_lock
+from .discover import is_home_url, opening_lines
+from .model import Alert, CheckOutcome, FetchResult, Source
 from .normalize import NORMALIZER_VERSION, clean_text, normalize
 from .sources import Registry
 
@@ -65,6 +70,73 @@ def prepare_archive(archive: Archive, registry: Registry) -> int:
     return imported
 
 
+def tracked_sources(archive: Archive, registry: Registry) -> list[Source]:
+    """Every source redline checks: the registry's, at the address the archive has for them
+    (a `redline sources move` overrides the file), then the discovered ones (enabled or not)."""
+    urls = {row["name"]: row["url"] for row in archive.sources()}
+    out = [replace(s, url=urls[s.name]) if urls.get(s.name, s.url) != s.url else s for s in registry.sources]
+    names = {s.name for s in out}
+    return out + [s for s in archive.discovered_sources() if s.name not in names]
+
+
+def select_sources(archive: Archive, registry: Registry, names: Iterable[str] = (),
+                   tags: Iterable[str] = ()) -> list[Source]:
+    """Registry.select over the tracked sources: discovered names and the "discovered" tag count too."""
+    return Registry(path=registry.path, sources=tuple(tracked_sources(archive, registry))).select(names, tags)
+
+
+def check_selection(registry: Registry, archive_root: Path, names: Iterable[str] = (),
+                    tags: Iterable[str] = ()) -> None:
+    """Fail early, in one line, on unknown names or tags; the archive's discovered sources
+    count when the archive exists (it is not created here)."""
+    if (Path(archive_root) / "index.sqlite").exists():
+        with Archive(archive_root) as archive:
+            select_sources(archive, registry, names, tags)
+    else:
+        registry.select(names, tags)
+
+
+# -- removed and restored statements ------------------------------------------
+
+REMOVED_STATUSES = frozenset({404, 410})
+
+
+def removal_reason(result: FetchResult, *, placeholder: bool) -> str | None:
+    """Why a fetch shows the statement gone (None: it does not): 404 or 410, a redirect to
+    the site's home page, or the site's "page not found" placeholder served with 200."""
+    if result.status in REMOVED_STATUSES:
+        return f"HTTP {result.status} at {result.final_url}"
+    if result.redirects and not result.error and is_home_url(result.final_url) and not is_home_url(result.url):
+        return f"redirects to the site's home page ({result.final_url})"
+    if placeholder:
+        return f"serves the site's 'page not found' placeholder (HTTP {result.status}) at {result.final_url}"
+    return None
+
+
+def removed_alert(archive: Archive, source: Source, state, gone: str) -> NewAlert:
+    last = archive.version(state.version_id)
+    opening = opening_lines(archive.get_text(last.text_sha256), title=last.title or source.title)
+    lines = [f"No longer available: {gone}.",
+             f"Its last archived version (#{last.seq}, first seen {last.first_seen[:10]}) and every earlier "
+             "one stay in the archive.", "", "It opened:", *(f"  {line}" for line in opening)]
+    html_lines = "".join(f"<p>{html.escape(line)}</p>" for line in lines if line)
+    return NewAlert(kind="removed", title=source.title or last.title, url=source.url,
+                    summary=f"No longer available: {gone}", diff_text="\n".join(lines), diff_html=html_lines,
+                    stats={"reason": gone, "last_version": last.seq})
+
+
+def restored_alert(source: Source, state, url: str, *, change: NewAlert | None = None) -> NewAlert:
+    since = (state.state_since or "")[:10] or "an earlier check"
+    summary = f"Available again at {url} (removed since {since})"
+    if change is not None:
+        return replace(change, kind="restored", url=url, summary=f"{summary}; {change.summary}",
+                       stats={**(change.stats or {}), "removed_since": state.state_since})
+    note = f"Removed since {since} ({state.state_reason}); the text is as archived before it went."
+    return NewAlert(kind="restored", title=source.title, url=url, summary=summary + "; text unchanged",
+                    diff_text=note, diff_html=f"<p>{html.escape(note)}</p>",
+                    stats={"removed_since": state.state_since, "removed_reason": state.state_reason})
+
+
 def summarize(d: TextDiff) -> str:
     s = d.stats
     places = f"{s.hunks} place" + ("s" if s.hunks != 1 else "")
@@ -104,10 +176,44 @@ def _previous_text(archive: Archive, source: Source, state) -> tuple[str | None,
     return again, [(version, NewChange("renormalized", ("normalizer rules changed",)))]
 
 
+def _same_text(archive: Archive, source: Source, state, result: FetchResult,
+               raw_sha: str | None) -> tuple[str, str] | None:
+    """(text sha256, profile) when this 200 is byte-identical to a capture whose text is the
+    current version's, made at the same final URL with the same profile under today's
+    normalizer rules: normalizing it again would give that text, so the check can skip it
+    (issue #7: a server without 304s otherwise costs a full normalize per unchanged page).
+    None whenever anything differs, or the source is removed, or its profile is "auto"
+    (the capture keeps the profile used, not the one asked for)."""
+    if (raw_sha is None or result.status != 200 or result.text is None or state.state == "removed"
+            or state.text_sha256 is None or state.normalizer_version != NORMALIZER_VERSION
+            or source.profile == "auto"):
+        return None
+    rows = archive.query(
+        "SELECT text_sha256, profile, final_url, normalizer_version FROM captures WHERE source=? "
+        "AND raw_sha256=? AND text_sha256 IS NOT NULL AND error IS NULL ORDER BY id DESC LIMIT 1",
+        (source.name, raw_sha))
+    if not rows:
+        return None
+    row = rows[0]
+    if (row["text_sha256"] != state.text_sha256 or row["normalizer_version"] != NORMALIZER_VERSION
+            or row["final_url"] != result.final_url or row["profile"] != source.profile):
+        return None
+    return row["text_sha256"], row["profile"]
+
+
 def check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id: str,
                  sinks: Sequence[str] = ()) -> CheckOutcome:
     """Fetch one source, archive the capture, add a version when its text changed,
-    and record an alert for a substantive change. Never raises for a bad page."""
+    and record an alert for a substantive change. Never raises for a bad page.
+
+    Holds the source's lock (redline.locks) from reading its state to committing the
+    check, so two runs at once check it one after the other, never both from one state."""
+    with source_lock(archive.root, source.name):
+        return _check_source(source, archive=archive, fetcher=fetcher, run_id=run_id, sinks=sinks)
+
+
+def _check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id: str,
+                  sinks: Sequence[str] = ()) -> CheckOutcome:
     state = archive.state(source.name)
     result = fetcher.fetch(source.url, etag=state.etag, last_modified=state.last_modified)
     outcome = CheckOutcome(source=source.name, status=result.status, url=result.final_url,
@@ -121,15 +227,35 @@ def check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id: 
     if raw_sha and result.status == 200 and raw_sha == state.last_raw_sha256:
         revisit_of = archive.original_warc_record(source.name, raw_sha)
     warc = archive.write_warc(source.name, result, revisit_of=revisit_of)
+    same = None if revisit_of is None else _same_text(archive, source, state, result, raw_sha)
+    norm = None if result.error or result.not_modified or same else normalize(
+        result.text or "", profile=source.profile, url=result.final_url)
+    gone = removal_reason(result, placeholder=bool(norm and norm.placeholder))
+    if gone and state.version_id is not None:  # something was there: the statement is removed
+        alert = None if state.state == "removed" else removed_alert(archive, source, state, gone)
+        done = archive.record_check(source.name, result, run_id=run_id, warc=warc, raw_sha256=raw_sha,
+                                    profile=norm.profile if norm else None, error=f"removed: {gone}",
+                                    failed=False, state="removed", alert=alert, sinks=sinks)
+        outcome.change, outcome.alert_id = "removed", done["alert_id"]
+        return outcome
+    if result.not_modified and state.state == "removed":  # back, exactly as it was before
+        done = archive.record_check(source.name, result, run_id=run_id, warc=warc,
+                                    alert=restored_alert(source, state, result.final_url), sinks=sinks,
+                                    state="active")
+        outcome.change, outcome.alert_id = "restored", done["alert_id"]
+        return outcome
     if result.not_modified or result.error:
         archive.record_check(source.name, result, run_id=run_id, warc=warc, raw_sha256=raw_sha)
         outcome.error = result.error
         return outcome
+    if same is not None and not gone:  # byte-identical page: its text is the current version's
+        archive.record_check(source.name, result, run_id=run_id, warc=warc, raw_sha256=raw_sha,
+                             text_sha256=same[0], profile=same[1], normalizer_version=NORMALIZER_VERSION)
+        return outcome
 
-    norm = normalize(result.text or "", profile=source.profile, url=result.final_url)
     error = None
-    if norm.placeholder:
-        error = f"{result.final_url} serves a 'page does not exist' placeholder (HTTP {result.status})"
+    if gone:  # never archived: more likely a wrong address than a removed statement
+        error = f"{gone}; nothing was archived from this address yet"
     elif not norm.text.strip():
         error = f"{result.final_url} has no text after normalization"
     if error:
@@ -158,10 +284,16 @@ def check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id: 
         versions.append((new, change))
     elif versions:
         outcome.change = "renormalized"
+    restored = state.state == "removed"
+    if restored:  # one alert: back, and (when its wording changed meanwhile) the diff
+        outcome.extra["text_change"] = outcome.change
+        outcome.change = "restored"
+        alert = restored_alert(source, state, result.final_url, change=alert)
     done = archive.record_check(
         source.name, result, run_id=run_id, warc=warc, raw_sha256=raw_sha,
         text_sha256=sha256_text(norm.text), profile=norm.profile,
-        normalizer_version=NORMALIZER_VERSION, versions=versions, alert=alert, sinks=sinks)
+        normalizer_version=NORMALIZER_VERSION, versions=versions, alert=alert, sinks=sinks,
+        state="active" if restored else None)
     outcome.new_version = bool(done["version_ids"])
     outcome.alert_id = done["alert_id"]
     return outcome
@@ -169,44 +301,72 @@ def check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id: 
 
 def check_batch(sources: Sequence[Source], *, archive: Archive, fetcher: Fetcher, run_id: str,
                 sinks: Sequence[str] = (), operator_sinks: Sequence[str] = (),
-                failure_threshold: int = DEFAULT_THRESHOLD) -> list[CheckOutcome]:
-    """Check sources one after another (one host's batch). A source that blows up
-    unexpectedly is recorded as an error; the others still run. After each check the
-    source's health is updated (one operator alert per failing episode)."""
-    outcomes = []
-    for source in sources:
+                failure_threshold: int = DEFAULT_THRESHOLD, workers: int | None = None) -> list[CheckOutcome]:
+    """Check one host's batch of sources, up to `workers` at a time (default: the fetcher's
+    per-host concurrency, which caps requests in flight anyway); outcomes in input order.
+    A source that blows up unexpectedly is recorded as an error; the others still run.
+    After each check the source's health is updated (one operator alert per failing episode).
+
+    Threads overlap the waits (network, fsync of WARC files and index commits); the
+    Archive and the Fetcher are thread-safe, and each source is checked by one thread."""
+    def one(source: Source) -> CheckOutcome:
         try:
-            outcome = check_source(source, archive=archive, fetcher=fetcher, run_id=run_id, sinks=sinks)
-            ops_alert = update_health(archive, source.name, threshold=failure_threshold, sinks=operator_sinks)
+            with source_lock(archive.root, source.name):  # the check and its health update, as one
+                outcome = check_source(source, archive=archive, fetcher=fetcher, run_id=run_id, sinks=sinks)
+                ops_alert = update_health(archive, source.name, threshold=failure_threshold, sinks=operator_sinks)
             if ops_alert is not None:
                 outcome.extra["operator_alert"] = ops_alert
         except RedlineError as exc:
             outcome = CheckOutcome(source=source.name, url=source.url, error=str(exc))
-        outcomes.append(outcome)
-    return outcomes
+        return outcome
+
+    workers = min(max(1, workers or fetcher.per_host_concurrency), len(sources))
+    if workers <= 1:
+        return [one(s) for s in sources]
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="redline-check") as pool:
+        return list(pool.map(one, sources))
 
 
 def deliver_pending(archive: Archive, sinks: Mapping[str, object]) -> tuple[int, list[str]]:
     """Deliver every pending or failed delivery whose sink is configured now.
 
-    Each delivery is marked in the archive right after it is attempted, so an
-    alert that was delivered is never sent again; a failure stays pending and is
-    retried on the next run."""
+    Under the archive's delivery lock, each delivery is claimed ('sending') before it is
+    sent and marked right after, so an alert that was delivered is never sent again and
+    two runs at once never both send it. A run killed between sending and marking leaves
+    'sending' behind: the next run asks a sink that can tell (`delivered(alert_id)`: the
+    JSONL logs) and sends only when it did not arrive; a sink that cannot tell (Apprise)
+    gets it again, marked as a possible repeat (at least once: never lost). A failure is
+    recorded and retried on the next run."""
     delivered, errors = 0, []
     for row in archive.pending_deliveries():
-        sink = sinks.get(row["sink"])
+        name = row["sink"]
+        sink = sinks.get(name)
         if sink is None:
             continue
-        alert = archive.alert(row["alert_id"])
-        try:
-            sink.deliver(alert)
-        except DeliveryError as exc:
-            archive.mark_delivery(alert.id, row["sink"], error=str(exc))
-            errors.append(f"alert {alert.id} to {row['sink']}: {exc}")
-            continue
-        archive.mark_delivery(alert.id, row["sink"], error=None)
-        delivered += 1
+        with delivery_lock(archive.root):
+            previous = archive.claim_delivery(row["alert_id"], name)
+            if previous is None:  # another run delivered it meanwhile
+                continue
+            alert = archive.alert(row["alert_id"])
+            try:
+                arrived = getattr(sink, "delivered", None)
+                if previous == "sending" and arrived is None:  # a run stopped while sending it
+                    alert = possible_repeat(alert)
+                if not (previous == "sending" and arrived is not None and arrived(alert.id)):
+                    sink.deliver(alert)
+            except DeliveryError as exc:
+                archive.mark_delivery(alert.id, name, error=str(exc))
+                errors.append(f"alert {alert.id} to {name}: {exc}")
+                continue
+            archive.mark_delivery(alert.id, name, error=None)
+            delivered += 1
     return delivered, errors
+
+
+def possible_repeat(alert: Alert) -> Alert:
+    """The alert, saying it may have arrived before (re-sent after a run stopped mid-send)."""
+    return replace(alert, summary=f"{alert.summary} (sent again: redline stopped while sending it, "
+                                  "so it may have arrived before)")
 
 
 def outcome_rows(outcomes: Sequence[CheckOutcome]) -> list[dict]:

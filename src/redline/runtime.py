@@ -17,7 +17,8 @@ FEED_SIZE = 100
 def make_fetcher(fs: FetchSettings) -> Fetcher:
     return Fetcher(timeout=fs.timeout, retries=fs.retries, backoff=fs.backoff,
                    per_host_delay=fs.per_host_delay, per_host_concurrency=fs.per_host_concurrency,
-                   max_bytes=fs.max_bytes)
+                   max_bytes=fs.max_bytes, max_time=fs.max_time, allow_private=fs.allow_private,
+                   robots=fs.robots)
 
 
 @dataclass(frozen=True)

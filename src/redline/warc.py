@@ -3,7 +3,9 @@
 Each capture is one small gzipped WARC file: a `request` record, a `response`
 record (or a `revisit` when the body is byte-identical to an earlier capture of
 the same source) and a `metadata` record with what redline learned (redirects,
-charset, error). The file is written to a temporary name and renamed.
+charset, error) as `application/warc-fields` lines, the usual form (Heritrix,
+wget), which replay tools know is not a capture of the page. The file is
+written to a temporary name and renamed.
 """
 from __future__ import annotations
 
@@ -63,6 +65,21 @@ def _reason(status: int) -> str:
         return "Unknown"
 
 
+def warc_fields(meta: dict) -> bytes:
+    """`name: value` lines (application/warc-fields): one `redirect: STATUS URL` line per hop,
+    lists and tables as JSON, None left out; every value on one line."""
+    lines = []
+    for key, value in meta.items():
+        if key == "redirects":
+            lines += [f"redirect: {status} {url}" for status, url in value]
+            continue
+        if value is None:
+            continue
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        lines.append(f"{key}: {' '.join(str(text).split())}")
+    return "".join(line + "\r\n" for line in lines).encode("utf-8")
+
+
 def build_capture_warc(result: FetchResult, *, revisit_of: RevisitOf | None = None,
                        metadata: dict | None = None) -> tuple[bytes, int, int, str, bool]:
     """Serialize a capture; return (bytes, response offset, response length, record id, is_revisit)."""
@@ -95,14 +112,15 @@ def build_capture_warc(result: FetchResult, *, revisit_of: RevisitOf | None = No
     length = buf.tell() - offset
     record_id = rec.rec_headers.get_header("WARC-Record-ID")
 
-    if revisit and not (result.redirects or result.error or metadata):
+    if (revisit or result.not_modified) and not (result.redirects or result.error or metadata
+                                                 or result.attempts > 1):
         return buf.getvalue(), offset, length, record_id, revisit  # keep unchanged checks small
     meta = {"redirects": [list(r) for r in result.redirects], "encoding": result.encoding,
             "encoding_source": result.encoding_source, "error": result.error,
             "attempts": result.attempts, "elapsed": result.elapsed, **(metadata or {})}
     writer.write_record(writer.create_warc_record(
-        uri, "metadata", payload=io.BytesIO(json.dumps(meta, ensure_ascii=False).encode("utf-8")),
-        warc_content_type="application/json",
+        uri, "metadata", payload=io.BytesIO(warc_fields(meta)),
+        warc_content_type="application/warc-fields",
         warc_headers_dict={**date, "WARC-Concurrent-To": record_id}))
     return buf.getvalue(), offset, length, record_id, revisit
 

@@ -5,5 +5,9 @@ from __future__ import annotations
 COMMAND_MODULES = (
     "redline.commands.run",
     "redline.commands.demo",
+    "redline.commands.archive",
     "redline.commands.ops",
+    "redline.commands.discover",
+    "redline.commands.sources",
+    "redline.commands.verify",
 )

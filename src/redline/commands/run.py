@@ -42,7 +42,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     settings = Settings.resolve(archive=args.archive, sources=args.sources)
     registry = load_registry(settings.sources)
-    registry.select(names=args.source or (), tags=args.tag or ())  # unknown names fail here, in one line
+    from ..monitor import check_selection
+
+    # unknown names fail here, in one line (discovered sources count)
+    check_selection(registry, settings.archive, names=args.source or (), tags=args.tag or ())
     return run_cycle_and_print(settings, names=args.source or (), tags=args.tag or (), verbose=args.verbose)
 
 

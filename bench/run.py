@@ -1,0 +1,68 @@
+"""The benchmark suite: cycles, diff, browse view; then BENCHMARKS.md.
+
+    .venv/bin/python bench/run.py --sizes 100,1000 --repeats 5,3      (make bench)
+    .venv/bin/python bench/run.py --sizes 100,1000,10000 --repeats 5,3,1   (make bench-large)
+
+Each step writes its results under bench/results/ (ignored by git); bench/report.py
+then writes BENCHMARKS.md from them and bench/analysis.md.
+"""
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+RESULTS = PROJECT / "bench" / "results"
+
+
+def step(title: str, cmd: list[str], *, out: Path | None = None, timeout: float | None = None) -> int:
+    print(f"== {title}: {' '.join(cmd)}", file=sys.stderr, flush=True)
+    started = time.monotonic()
+    try:
+        if out is None:
+            rc = subprocess.run(cmd, cwd=PROJECT, timeout=timeout).returncode
+        else:
+            done = subprocess.run(cmd, cwd=PROJECT, timeout=timeout, stdout=subprocess.PIPE, text=True)
+            out.write_text(done.stdout, encoding="utf-8")
+            rc = done.returncode
+    except subprocess.TimeoutExpired:
+        print(f"== {title}: timed out after {timeout:.0f} s", file=sys.stderr)
+        return 124
+    print(f"== {title}: exit {rc} after {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+    return rc
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100,1000")
+    parser.add_argument("--repeats", default="5,3")
+    parser.add_argument("--concurrency", default="2", help="REDLINE_HOST_CONCURRENCY (its default) and floor threads")
+    parser.add_argument("--diff-runs", default="5")
+    parser.add_argument("--command", default="make bench", help="how this run was started (for the report)")
+    args = parser.parse_args(argv)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    py = sys.executable
+    failed = 0
+    failed |= step("cycles", [py, "bench/bench_cycle.py", "--sizes", args.sizes, "--repeats", args.repeats,
+                              "--concurrency", args.concurrency, "--out", str(RESULTS / "cycle.json")]) != 0
+    diff_md = RESULTS / "diff.md"
+    if step("diff", [py, "bench/bench_diff.py", "--runs", args.diff_runs], out=diff_md, timeout=1800) != 0:
+        failed = 1
+    browse = PROJECT / "bench" / "bench_browse.py"
+    browse_md = RESULTS / "browse.md"
+    if browse.exists():
+        if step("browse", [py, str(browse)], out=browse_md, timeout=1800) != 0:
+            failed = 1
+    else:
+        browse_md.write_text("| what | result |\n|---|---|\n| response time of the browse view for a source "
+                             "with 5,000 versions | not measured: bench/bench_browse.py does not exist yet |\n",
+                             encoding="utf-8")
+    failed |= step("report", [py, "bench/report.py", "--command", args.command]) != 0
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,339 @@
+"""The read-only web view of an archive: a Starlette (ASGI) app with Jinja2 templates.
+
+Every HTML page has a JSON twin under /api with the same path and query
+(``/sources/x?page=2`` and ``/api/sources/x?page=2``); docs/browse.md lists them.
+
+Safety: templates autoescape everything, and every response carries a strict
+Content-Security-Policy (no scripts at all, styles and images from this server
+only). A raw capture is served from its own route with
+``Content-Security-Policy: sandbox; default-src 'none'`` and shown in an
+``<iframe sandbox>``: its scripts never run and it loads nothing, from the live
+site or anywhere else. Source names are checked against the registry's slug rule
+and the archive; version and capture ids are integers in the path and must
+belong to the source named.
+"""
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Mapping
+from urllib.parse import urlencode
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .. import views
+from ..alerts import KIND_LABELS, alert_title, render_atom_feed
+from ..archive import Archive
+from ..diff import render_html, render_text
+from ..errors import ArchiveError, NotFoundError, RedlineError
+from .render import inline_html, safe_fragment, side_by_side
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+PAGE_CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; frame-src 'self'; "
+            "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+RAW_CSP = ("sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+           "form-action 'none'; base-uri 'none'; frame-ancestors 'self'")
+COMPARE_VIEWS = ("inline", "changes", "side")
+FEED_SIZE = 100
+
+Handler = Callable[[Request], "tuple[str, dict[str, Any], Any]"]
+
+
+class BadRequest(RedlineError):
+    """A query parameter that is not what the page takes (HTTP 400)."""
+
+
+class SecurityHeaders:
+    """Adds the page CSP and friends to every response that did not set its own CSP."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                extra = {b"content-security-policy": PAGE_CSP.encode(), b"x-content-type-options": b"nosniff",
+                         b"referrer-policy": b"no-referrer", b"x-frame-options": b"DENY",
+                         b"cross-origin-opener-policy": b"same-origin"}
+                if b"content-security-policy" in names:      # the raw capture route: framed by our own page
+                    extra[b"x-frame-options"] = b"SAMEORIGIN"
+                headers += [(k, v) for k, v in extra.items() if k not in names]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+# --------------------------------------------------------------------------- template helpers
+
+def _when(value: str | None) -> str:
+    """ISO 8601 UTC -> "2026-11-22 03:55 UTC" (dates without a time stay dates)."""
+    if not value:
+        return "—"
+    text = str(value)
+    date, _, rest = text.partition("T")
+    if not rest:
+        return date
+    return f"{date} {rest[:5]} UTC"
+
+
+def _size(n: int | None) -> str:
+    if n is None:
+        return "—"
+    for unit in ("bytes", "KB", "MB"):
+        if n < 1024 or unit == "MB":
+            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)
+
+
+def _query(base: str, **params: Any) -> str:
+    clean = {k: v for k, v in params.items() if v not in (None, "")}
+    return base + ("?" + urlencode(clean) if clean else "")
+
+
+def make_environment() -> Environment:
+    env = Environment(loader=PackageLoader("redline.web", "templates"),
+                      autoescape=select_autoescape(default=True, default_for_string=True),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["when"] = _when
+    env.filters["size"] = _size
+    env.globals["q"] = _query
+    env.globals["kind_label"] = lambda kind: KIND_LABELS.get(kind, kind)
+    env.globals["alert_title"] = alert_title
+    return env
+
+
+# --------------------------------------------------------------------------- parameters
+
+def _int_param(request: Request, name: str, default: int | None = None) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be a whole number, not {raw!r}") from None
+    if value < 1:
+        raise BadRequest(f"{name} must be 1 or more")
+    return value
+
+
+def _text_param(request: Request, name: str) -> str | None:
+    raw = (request.query_params.get(name) or "").strip()
+    return raw[:200] or None
+
+
+# --------------------------------------------------------------------------- the app
+
+class BrowseApp:
+    """Pages over one archive. Each page function returns (template, context, JSON twin)."""
+
+    def __init__(self, archive: Archive, *, title: str = "redline") -> None:
+        self.archive = archive
+        self.title = title
+        self.env = make_environment()
+
+    # -- pages ---------------------------------------------------------------
+
+    def sources(self, request: Request) -> tuple[str, dict[str, Any], Any]:
+        tag, site, text = (_text_param(request, k) for k in ("tag", "site", "q"))
+        every = views.list_sources(self.archive)
+        found = views.filter_sources(every, tag=tag, site=site, text=text)
+        filters = {"tag": tag, "site": site, "q": text}
+        facets = views.facets(every)
+        ctx = {"sources": found, "facets": facets, "filters": filters, "total": len(every)}
+        return "sources.html", ctx, {"sources": views.to_json(found), "facets": facets, "filters": filters}
+
+    def timeline(self, request: Request) -> tuple[str, dict[str, Any], Any]:
+        name = request.path_params["name"]
+        t = views.timeline(self.archive, name, page=_int_param(request, "page", 1) or 1,
+                           size=_int_param(request, "size", views.PAGE_SIZE) or views.PAGE_SIZE)
+        return "timeline.html", {"t": t, "source": t.source}, views.to_json(t)
+
+    def version(self, request: Request) -> tuple[str, dict[str, Any], Any]:
+        v = views.version_view(self.archive, request.path_params["name"], request.path_params["vid"])
+        return "version.html", {"v": v, "source": v.source}, views.to_json(v)
+
+    def compare(self, request: Request) -> tuple[str, dict[str, Any], Any]:
+        name = request.path_params["name"]
+        view = request.query_params.get("view") or "inline"
+        if view not in COMPARE_VIEWS:
+            raise BadRequest(f"view must be one of {', '.join(COMPARE_VIEWS)}")
+        a, b = views.default_pair(self.archive, name, _int_param(request, "a"), _int_param(request, "b"))
+        c = views.compare(self.archive, name, a, b)
+        body = ""
+        rows: list = []
+        if view == "inline":
+            body = inline_html(c.diff.ops) if c.diff.ops else html.escape(c.a_text)
+        elif view == "changes":
+            body = render_html(c.diff)
+        else:
+            rows = side_by_side(c.diff.ops) if c.diff.ops else []
+        ctx = {"c": c, "source": c.source, "view": view, "body": body, "rows": rows}
+        twin = {"source": views.to_json(c.source), "a": views.to_json(c.a), "b": views.to_json(c.b),
+                "diff": views.to_json(c.diff), "text": render_text(c.diff)}
+        return "compare.html", ctx, twin
+
+    def capture(self, request: Request) -> tuple[str, dict[str, Any], Any]:
+        cv = views.capture_view(self.archive, request.path_params["name"], request.path_params["cid"])
+        return "capture.html", {"cv": cv, "source": cv.source}, views.to_json(cv)
+
+    def alerts(self, request: Request) -> tuple[str, dict[str, Any], Any]:
+        source = _text_param(request, "source")
+        if source:
+            views.check_name(source)
+        ap = views.alerts_page(self.archive, source=source, page=_int_param(request, "page", 1) or 1,
+                               size=_int_param(request, "size", views.PAGE_SIZE) or views.PAGE_SIZE)
+        fragments = {a.id: safe_fragment(a.diff_html) for a in ap.alerts}
+        return "alerts.html", {"ap": ap, "fragments": fragments}, views.to_json(ap)
+
+    # -- raw captures, texts, feeds -------------------------------------------------
+
+    def raw(self, request: Request) -> Response:
+        c, body = views.capture_body(self.archive, request.path_params["name"], request.path_params["cid"])
+        media = (c.content_type or "").split(";")[0].strip().lower()
+        charset = c.encoding or "utf-8"
+        headers = {"Content-Security-Policy": RAW_CSP, "Cache-Control": "no-store"}
+        if media in ("text/html", "application/xhtml+xml"):
+            media_type = f"text/html; charset={charset}"
+        elif media.startswith("text/") or media.endswith(("+xml", "/xml", "/json")):
+            media_type = f"text/plain; charset={charset}"
+        else:
+            media_type = "application/octet-stream"
+            headers["Content-Disposition"] = f'attachment; filename="capture-{c.id}.bin"'
+        if request.query_params.get("download"):
+            ext = "html" if media_type.startswith("text/html") else "bin"
+            headers["Content-Disposition"] = f'attachment; filename="{c.source}-capture-{c.id}.{ext}"'
+        return Response(body, media_type=media_type, headers=headers)
+
+    def warc(self, request: Request) -> Response:
+        c = views.capture_info(self.archive, request.path_params["name"], request.path_params["cid"])
+        if not c.warc_path:
+            raise NotFoundError(f"capture {c.id} of {c.source} has no WARC record")
+        path = (self.archive.root / c.warc_path).resolve()
+        if self.archive.root.resolve() not in path.parents or not path.is_file():
+            raise NotFoundError(f"the WARC file of capture {c.id} is not in the archive")
+        return FileResponse(path, media_type="application/warc", filename=path.name)
+
+    def version_text(self, request: Request) -> Response:
+        v = views.version_info(self.archive, request.path_params["name"], request.path_params["vid"])
+        return Response(views.version_text(self.archive, v), media_type="text/plain; charset=utf-8")
+
+    def feed(self, request: Request) -> Response:
+        name = request.path_params.get("name")
+        base = str(request.base_url).rstrip("/")
+        if name:
+            s = views.source_summary(self.archive, name)
+            data = render_atom_feed(views.recent_alerts(self.archive, source=name, limit=FEED_SIZE),
+                                    feed_id=f"urn:redline:source:{name}", title=f"redline: {s.title or name}",
+                                    link=f"{base}/sources/{name}")
+        else:
+            data = render_atom_feed(views.recent_alerts(self.archive, limit=FEED_SIZE), feed_id="urn:redline:alerts",
+                                    title="redline: all alerts", link=f"{base}/alerts")
+        return Response(data, media_type="application/atom+xml; charset=utf-8")
+
+    def api_index(self, request: Request) -> JSONResponse:
+        return JSONResponse({"routes": API_ROUTES})
+
+    # -- wiring ---------------------------------------------------------------
+
+    def html_page(self, handler: Handler) -> Callable[[Request], Response]:
+        def endpoint(request: Request) -> Response:
+            template, ctx, _ = handler(request)
+            path = "/sources" if request.url.path == "/" else request.url.path
+            twin = "/api" + path + (f"?{request.url.query}" if request.url.query else "")
+            page = self.env.get_template(template).render(**ctx, request=request, json_url=twin,
+                                                           site_title=self.title)
+            return HTMLResponse(page)
+        return endpoint
+
+    @staticmethod
+    def json_page(handler: Handler) -> Callable[[Request], Response]:
+        def endpoint(request: Request) -> Response:
+            _, _, twin = handler(request)
+            return JSONResponse(twin)
+        return endpoint
+
+    def error(self, request: Request, status: int, message: str) -> Response:
+        if request.url.path.startswith("/api"):
+            return JSONResponse({"error": message, "status": status}, status_code=status)
+        page = self.env.get_template("error.html").render(status=status, message=message, request=request,
+                                                           json_url=None, site_title=self.title, source=None)
+        return HTMLResponse(page, status_code=status)
+
+
+API_ROUTES = [
+    {"html": "/", "json": "/api/sources", "query": ["tag", "site", "q"], "what": "sources"},
+    {"html": "/sources/{name}", "json": "/api/sources/{name}", "query": ["page", "size"],
+     "what": "a source's timeline of captures and versions, newest first"},
+    {"html": "/sources/{name}/versions/{id}", "json": "/api/sources/{name}/versions/{id}", "query": [],
+     "what": "one version's text"},
+    {"html": "/sources/{name}/compare", "json": "/api/sources/{name}/compare", "query": ["a", "b", "view"],
+     "what": "version a against version b"},
+    {"html": "/sources/{name}/captures/{id}", "json": "/api/sources/{name}/captures/{id}", "query": [],
+     "what": "one capture as archived"},
+    {"html": "/alerts", "json": "/api/alerts", "query": ["source", "page", "size"], "what": "alerts, newest first"},
+]
+
+
+def create_app(archive: Archive, *, title: str = "redline") -> Starlette:
+    """The ASGI app over an open Archive (read-only: it never writes)."""
+    b = BrowseApp(archive, title=title)
+    pages: list[tuple[str, Handler]] = [
+        ("/", b.sources),
+        ("/sources/{name}", b.timeline),
+        ("/sources/{name}/versions/{vid:int}", b.version),
+        ("/sources/{name}/compare", b.compare),
+        ("/sources/{name}/captures/{cid:int}", b.capture),
+        ("/alerts", b.alerts),
+    ]
+    routes: list[Any] = []
+    for path, handler in pages:
+        routes.append(Route(path, b.html_page(handler)))
+        routes.append(Route("/api/sources" if path == "/" else "/api" + path, b.json_page(handler)))
+    routes += [
+        Route("/api", b.api_index),
+        Route("/sources", lambda request: RedirectResponse("/", status_code=308)),
+        Route("/sources/{name}/versions/{vid:int}/text", b.version_text),
+        Route("/sources/{name}/captures/{cid:int}/raw", b.raw),
+        Route("/sources/{name}/captures/{cid:int}/warc", b.warc),
+        Route("/sources/{name}/feed.xml", b.feed),
+        Route("/alerts/feed.xml", b.feed),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return b.error(request, 404, str(exc))
+
+    async def bad_request(request: Request, exc: Exception) -> Response:
+        return b.error(request, 400, str(exc))
+
+    async def archive_error(request: Request, exc: Exception) -> Response:
+        return b.error(request, 500, str(exc))
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        message = "no such page" if exc.status_code == 404 else str(exc.detail)
+        return b.error(request, exc.status_code, message)
+
+    handlers: Mapping[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
+        NotFoundError: not_found, BadRequest: bad_request, ArchiveError: archive_error, HTTPException: http_error}
+    app = Starlette(routes=routes, exception_handlers=dict(handlers))
+    app.add_middleware(SecurityHeaders)
+    app.state.archive = archive
+    return app

@@ -1,0 +1,67 @@
+"""The monitoring loop without Prefect, as the flow runs it (tests/test_crash.py, test_concurrency.py).
+
+One cycle is what flows/monitor.py does per run: prepare the archive from the registry,
+check every statement (check_batch, as the `check-host` task), deliver pending alerts
+and rewrite the feeds (as the `deliver-alerts` task). The test processes run it in a
+child process they can SIGKILL, or in threads.
+"""
+from __future__ import annotations
+
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+from redline.alerts import JsonlSink
+from redline.archive import Archive
+from redline.fetch import Fetcher
+from redline.model import Alert
+from redline.monitor import check_batch, deliver_pending, prepare_archive
+from redline.runtime import refresh_feeds
+from redline.sources import load_registry
+
+MONITOR_SINKS = ("alert-log", "remote")
+OPERATOR_SINKS = ("operator-log",)
+
+
+class RemoteLike:
+    """Stands in for a remote channel (an Apprise webhook): it appends what it is sent to
+    remote.jsonl, but, like a real remote channel, cannot tell whether an alert arrived."""
+
+    def __init__(self, path: Path) -> None:
+        self.name = "remote"
+        self._log = JsonlSink(path, name="remote")
+
+    def deliver(self, alert: Alert) -> None:
+        self._log.deliver(alert)
+
+
+def sinks_for(archive: Archive) -> dict[str, Any]:
+    return {"alert-log": JsonlSink(archive.alerts_log, name="alert-log"),
+            "remote": RemoteLike(archive.root / "remote.jsonl"),
+            "operator-log": JsonlSink(archive.root / "operator-alerts.jsonl", name="operator-log")}
+
+
+def run_cycles(archive_root: str, sources_file: str, cycles: int = 1, ready: Any = None) -> list[list]:
+    """Run `cycles` cycles; set `ready` (an Event) once the archive is open. Returns each cycle's outcomes."""
+    registry = load_registry(Path(sources_file))
+    done = []
+    with Archive(archive_root) as archive:
+        prepare_archive(archive, registry)
+        sinks = sinks_for(archive)
+        if ready is not None:
+            ready.set()
+        with Fetcher(timeout=5, retries=0, per_host_delay=0, per_host_concurrency=2,
+                     allow_private="loopback") as fetcher:
+            for _ in range(cycles):
+                outcomes = check_batch(registry.statements(), archive=archive, fetcher=fetcher,
+                                       run_id=uuid.uuid4().hex, sinks=list(MONITOR_SINKS),
+                                       operator_sinks=list(OPERATOR_SINKS), failure_threshold=2)
+                deliver_pending(archive, sinks)
+                refresh_feeds(archive)
+                done.append(outcomes)
+    return done
+
+
+if __name__ == "__main__":  # python tests/cycle_worker.py ARCHIVE SOURCES [CYCLES]
+    run_cycles(sys.argv[1], sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 1)

@@ -1,0 +1,36 @@
+"""An unchanged check stays small: a plain 304 (like a revisit) gets no metadata record (issue #7)."""
+from __future__ import annotations
+
+import gzip
+import io
+from datetime import datetime, timezone
+
+from warcio.archiveiterator import ArchiveIterator
+
+from redline.model import FetchResult
+from redline.warc import build_capture_warc
+
+
+def _types(data: bytes) -> list[str]:
+    return [r.rec_type for r in ArchiveIterator(io.BytesIO(data))]
+
+
+def _304(**fields) -> FetchResult:
+    return FetchResult(url="http://a.example/s.html", final_url="http://a.example/s.html", status=304,
+                       fetched_at=datetime(2026, 11, 22, tzinfo=timezone.utc), not_modified=True,
+                       request_headers=(("If-None-Match", '"abc"'),), response_headers=(("ETag", '"abc"'),),
+                       **fields)
+
+
+def test_a_plain_304_is_a_request_and_a_response_record_only() -> None:
+    data, offset, length, _, revisit = build_capture_warc(_304())
+    assert _types(data) == ["request", "response"] and not revisit
+    assert b"304 Not Modified" in gzip.decompress(data[offset:offset + length])
+
+
+def test_a_304_with_something_to_say_keeps_its_metadata_record() -> None:
+    for fields in ({"redirects": ((301, "http://a.example/s.html"),)}, {"attempts": 2}):
+        data, *_ = build_capture_warc(_304(**fields))
+        assert _types(data) == ["request", "response", "metadata"]
+    data, *_ = build_capture_warc(_304(), metadata={"note": "x"})
+    assert _types(data)[-1] == "metadata"
