@@ -508,6 +508,12 @@ class Archive:
         with self._tx() as db:
             return _insert_alert(db, source, alert, sinks, iso(utcnow()), from_version=from_version)
 
+    def set_enabled(self, name: str, enabled: bool) -> None:
+        """Enable or disable a source in the archive (discovered sources live only here)."""
+        with self._tx() as db:
+            if db.execute("UPDATE sources SET enabled=? WHERE name=?", (int(enabled), name)).rowcount == 0:
+                raise NotFoundError(f"no source named {name!r} in the archive at {self.root}")
+
     def discovered_sources(self) -> list[Source]:
         """Sources that `redline discover` added (enabled or not), oldest first."""
         rows = self._query("SELECT * FROM sources WHERE origin='discovered' ORDER BY added_at, name")
