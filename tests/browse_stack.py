@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+import anyio
+import httpx
+
 from redline.archive import Archive
 from redline.demo import loopback_path, write_demo_registry
 from redline.fetch import Fetcher
@@ -123,3 +126,23 @@ def browse_stack(root: Path, *, spaced: bool = False) -> Iterator[BrowseStack]:
                               alert_id=out[changed].alert_id, hostile_alert_id=out[HOSTILE].alert_id)
         finally:
             archive.close()
+
+
+class Client:
+    """A synchronous httpx client over the ASGI app (no server, no network)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    def request(self, method: str, url: str, **kwargs) -> httpx.Response:
+        async def go() -> httpx.Response:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app),
+                                         base_url="http://testserver") as client:
+                return await client.request(method, url, **kwargs)
+        return anyio.run(go)
+
+    def get(self, url: str) -> httpx.Response:
+        return self.request("GET", url)
+
+    def post(self, url: str, **kwargs) -> httpx.Response:
+        return self.request("POST", url, **kwargs)

@@ -10,24 +10,10 @@ import anyio
 import httpx
 import pytest
 
-from browse_stack import HOSTILE, HOSTILE_LINE, HOSTILE_TITLE, browse_stack
+from browse_stack import Client, HOSTILE, HOSTILE_LINE, HOSTILE_TITLE, browse_stack
 from redline import views
 from redline.web.app import PAGE_CSP, RAW_CSP, create_app
 from redline.web.render import safe_fragment, side_by_side
-
-
-class Client:
-    """A synchronous httpx client over the ASGI app (no server, no network)."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-
-    def get(self, url: str) -> httpx.Response:
-        async def go() -> httpx.Response:
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app),
-                                         base_url="http://testserver") as client:
-                return await client.get(url)
-        return anyio.run(go)
 
 
 @pytest.fixture(scope="module")

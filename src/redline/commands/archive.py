@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import json
+import os
 import socket
 import sys
 from datetime import datetime
@@ -88,7 +89,17 @@ def _cmd_browse(args: argparse.Namespace) -> int:
     if not _is_loopback(args.host):
         err_console.print(f"warning: {args.host} is not a loopback address: anyone who can reach it can read "
                           "this archive", style="yellow", highlight=False, soft_wrap=True)
-    config = uvicorn.Config(create_app(archive), log_level="warning", access_log=False, lifespan="off")
+    token = os.environ.get("REDLINE_OPERATOR_TOKEN") or None
+    refresher = None
+    if token:
+        from ..config import Settings
+        from ..web.refresh import make_refresher
+
+        refresher = make_refresher(Settings.resolve(archive=str(archive.root)))
+        console.print("operator token set: timelines show a 'Refresh now' button (token required)",
+                      highlight=False)
+    app = create_app(archive, operator_token=token, refresher=refresher)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     server = uvicorn.Server(config)
     try:
         server.run(sockets=[sock])

@@ -54,6 +54,17 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _selected(settings: Settings, registry, names, tags) -> list:
+    """Registry and discovered sources matching names/tags (unknown ones fail in one line)."""
+    from ..archive import Archive
+    from ..monitor import select_sources
+
+    if not (settings.archive / "index.sqlite").exists():
+        return registry.select(names=names, tags=tags)
+    with Archive(settings.archive) as archive:
+        return select_sources(archive, registry, names, tags)
+
+
 def _cmd_refresh(args: argparse.Namespace) -> int:
     from ..archive import Archive
     from ..prefect_api import quiet_prefect_env
@@ -65,7 +76,7 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
     registry = load_registry(settings.sources)
     if not (args.names or args.tag or args.all):
         raise ConfigError("say what to refresh: source NAMEs, --tag TAG, or --all")
-    selected = registry.select(names=args.names or (), tags=args.tag or ())
+    selected = _selected(settings, registry, args.names or (), args.tag or ())
     quiet_prefect_env(settings.archive / ".prefect")
     from ..serve import running_api
 

@@ -25,6 +25,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
+
+from .refresh import Refresher, refresh_endpoint
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -291,9 +293,12 @@ API_ROUTES = [
 ]
 
 
-def create_app(archive: Archive, *, title: str = "redline") -> Starlette:
-    """The ASGI app over an open Archive (read-only: it never writes)."""
+def create_app(archive: Archive, *, title: str = "redline", operator_token: str | None = None,
+               refresher: Refresher | None = None) -> Starlette:
+    """The ASGI app over an open Archive. It never writes to the archive; with an operator
+    token and a refresher, its one action (POST .../refresh) starts a check."""
     b = BrowseApp(archive, title=title)
+    b.env.globals["refresh_enabled"] = bool(operator_token and refresher)
     pages: list[tuple[str, Handler]] = [
         ("/", b.sources),
         ("/sources/{name}", b.timeline),
@@ -314,6 +319,9 @@ def create_app(archive: Archive, *, title: str = "redline") -> Starlette:
         Route("/sources/{name}/captures/{cid:int}/warc", b.warc),
         Route("/sources/{name}/feed.xml", b.feed),
         Route("/alerts/feed.xml", b.feed),
+        Route("/sources/{name}/refresh", refresh_endpoint(
+            archive_root=archive.root, token=operator_token, refresher=refresher,
+            check_name=lambda name: views.source_summary(archive, name), error=b.error), methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
 
