@@ -32,7 +32,8 @@ def test_serve_schedules_refreshes_three_ways_and_stops_cleanly_on_sigterm(stack
     loc = ["--archive", str(stack.archive.root), "--sources", str(stack.registry.path)]
     state = stack.archive.root / ".prefect" / "serve.json"
     log = open(tmp_path / "serve.log", "w")
-    serve = subprocess.Popen([str(BIN / "redline"), "serve", *loc], stdout=log, stderr=subprocess.STDOUT,
+    env["REDLINE_OPERATOR_TOKEN"] = "tok-3f9a"
+    serve = subprocess.Popen([str(BIN / "redline"), "serve", "--browse", "0", *loc], stdout=log, stderr=subprocess.STDOUT,
                              env=env, stdin=subprocess.DEVNULL)
     try:
         _wait_for(lambda: state.exists(), 240, "serve.json")
@@ -53,7 +54,20 @@ def test_serve_schedules_refreshes_three_ways_and_stops_cleanly_on_sigterm(stack
         _wait_for(lambda: stack.archive.counts()["captures"] > before, 120, "the deployment run's capture")
         assert stack.archive.source_row(second)["last_status"] in (200, 304)
 
-        # 3. status sees the schedule's next run
+        # 3. the browse view's "Refresh now" (token required) starts a run of the served deployment
+        import httpx
+        import re
+
+        base = re.search(r"redline browse: (http://127\.0\.0\.1:\d+)/", (tmp_path / "serve.log").read_text()).group(1)
+        assert httpx.get(base + "/").status_code == 200
+        r = httpx.post(f"{base}/sources/{first}/refresh", data={"token": "wrong", "who": "ana"})
+        assert r.status_code == 403
+        r = httpx.post(f"{base}/sources/{first}/refresh", data={"token": "tok-3f9a", "who": "ana"})
+        assert r.status_code == 303
+        action = json.loads((stack.archive.root / "operator-actions.jsonl").read_text().splitlines()[-1])
+        assert action["by"] == "ana" and action["started"].startswith("flow run refresh-by-ana-")
+
+        # 4. status sees the schedule's next run
         r = subprocess.run([str(BIN / "redline"), "status", *loc], capture_output=True, text=True, env=env,
                            timeout=120)
         assert r.returncode == 0, r.stdout + r.stderr

@@ -75,19 +75,19 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _cmd_browse(args: argparse.Namespace) -> int:
+def browse_server(archive, host: str, port: int):
+    """(uvicorn server, listening socket) for the browse view of an open archive; with
+    REDLINE_OPERATOR_TOKEN set, timelines get a token-guarded 'Refresh now' button."""
     import uvicorn
 
     from ..web.app import create_app
 
-    archive = open_archive(args.archive)
-    sock = _listen(args.host, args.port)
-    port = sock.getsockname()[1]
-    shown = f"[{args.host}]" if ":" in args.host else args.host
-    console.print(f"redline browse: http://{shown}:{port}/  (read-only view of {archive.root}; Ctrl-C stops)",
+    sock = _listen(host, port)
+    shown = f"[{host}]" if ":" in host else host
+    console.print(f"redline browse: http://{shown}:{sock.getsockname()[1]}/  (view of {archive.root})",
                   highlight=False, soft_wrap=True)
-    if not _is_loopback(args.host):
-        err_console.print(f"warning: {args.host} is not a loopback address: anyone who can reach it can read "
+    if not _is_loopback(host):
+        err_console.print(f"warning: {host} is not a loopback address: anyone who can reach it can read "
                           "this archive", style="yellow", highlight=False, soft_wrap=True)
     token = os.environ.get("REDLINE_OPERATOR_TOKEN") or None
     refresher = None
@@ -100,7 +100,13 @@ def _cmd_browse(args: argparse.Namespace) -> int:
                       highlight=False)
     app = create_app(archive, operator_token=token, refresher=refresher)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-    server = uvicorn.Server(config)
+    return uvicorn.Server(config), sock
+
+
+def _cmd_browse(args: argparse.Namespace) -> int:
+    archive = open_archive(args.archive)
+    server, sock = browse_server(archive, args.host, args.port)
+    console.print("Ctrl-C stops", highlight=False)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:   # uvicorn re-raises the Ctrl-C it handled: stopping is the normal end

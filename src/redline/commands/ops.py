@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 import os
+from contextlib import contextmanager
+from typing import Iterator
 from datetime import datetime, timezone
 
 from rich.table import Table
@@ -14,6 +16,30 @@ from .common import add_location_args, console, err_console
 
 def _settings(args: argparse.Namespace) -> Settings:
     return Settings.resolve(archive=args.archive, sources=args.sources)
+
+
+@contextmanager
+def _browse_thread(settings: Settings, port: int | None) -> Iterator[None]:
+    """The browse view beside `serve` (127.0.0.1:PORT), in a thread, when asked for."""
+    if port is None:
+        yield
+        return
+    import threading
+
+    from ..archive import Archive
+    from .archive import browse_server
+
+    archive = Archive(settings.archive)
+    server, sock = browse_server(archive, "127.0.0.1", port)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+        archive.close()
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -48,7 +74,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         console.print(table)
         console.print("manual refresh: redline refresh [NAME ... | --tag TAG | --all]  ·  stop: Ctrl-C",
                       highlight=False)
-        with serve_state(settings, api_url):
+        with serve_state(settings, api_url), _browse_thread(settings, args.browse):
             serve_forever(deployments)
     console.print("stopped; schedules stay active for the next `redline serve`")
     return 0
@@ -201,6 +227,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "defaults: monitor hourly, discover every 6 hours), one run at a time per "
                                    "deployment. Ctrl-C or SIGTERM stops it; schedules stay active.")
     add_location_args(p)
+    p.add_argument("--browse", type=int, nargs="?", const=8800, metavar="PORT",
+                   help="also serve the browse view on 127.0.0.1:PORT (default 8800)")
     p.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own log lines")
     p.set_defaults(func=_cmd_serve)
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import parse_qs
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -54,7 +55,7 @@ def refresh_endpoint(*, archive_root: Path, token: str | None, refresher: Refres
         who = str(form.get("who") or "").strip()
         if not _WHO.match(who):
             return error(request, 400, "say who you are (letters, digits, spaces, . @ -; up to 60)")
-        started = refresher(name, who)
+        started = await run_in_threadpool(refresher, name, who)  # Prefect's sync client: off the loop
         record_action(archive_root, action="refresh", source=name, by=who, started=started)
         return RedirectResponse(f"/sources/{name}?refreshed=1", status_code=303)
     return endpoint
