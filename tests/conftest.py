@@ -56,3 +56,14 @@ def stack(tmp_path: Path, seed_registry: Registry):
                 s.serve(name)
             yield s
         archive.close()
+
+
+@pytest.fixture
+def wide_console():
+    """The CLI console at a width where tables don't fold names (capsys has no terminal)."""
+    from redline.commands.common import console
+
+    before = console.width
+    console.width = 220
+    yield
+    console.width = before

@@ -11,16 +11,6 @@ from redline.sources import load_registry
 
 
 @pytest.fixture
-def wide_console():
-    from redline.commands.common import console
-
-    before = console.width
-    console.width = 220
-    yield
-    console.width = before
-
-
-@pytest.fixture
 def files(stack, tmp_path):
     """A copy of the loopback sources file that the commands may edit."""
     src = tmp_path / "edit" / "sources.toml"
