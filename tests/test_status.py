@@ -1,11 +1,8 @@
 """`redline status`: one line per source, exit non-zero when a source keeps failing."""
 from __future__ import annotations
 
-import pytest
-
 from redline.cli import main
 from redline.monitor import check_batch
-
 
 def test_status_is_zero_when_healthy_and_three_when_a_source_keeps_failing(stack, capsys, wide_console) -> None:
     args = ["status", "--archive", str(stack.archive.root), "--sources", str(stack.registry.path)]
@@ -21,7 +18,6 @@ def test_status_is_zero_when_healthy_and_three_when_a_source_keeps_failing(stack
     err = capsys.readouterr().err
     assert broken.name in err and "more than 2 checks in a row" in err
     assert main(args + ["--max-failures", "5"]) == 0
-
 
 def test_status_without_an_archive_is_one_line(tmp_path, capsys) -> None:
     assert main(["status", "--archive", str(tmp_path / "none")]) == 1
