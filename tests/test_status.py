@@ -4,6 +4,7 @@ from __future__ import annotations
 from redline.cli import main
 from redline.monitor import check_batch
 
+
 def test_status_is_zero_when_healthy_and_three_when_a_source_keeps_failing(stack, capsys, wide_console) -> None:
     args = ["status", "--archive", str(stack.archive.root), "--sources", str(stack.registry.path)]
     check_batch(stack.registry.statements(), archive=stack.archive, fetcher=stack.fetcher, run_id="t")
