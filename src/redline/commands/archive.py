@@ -83,9 +83,6 @@ def browse_server(archive, host: str, port: int):
     from ..web.app import create_app
 
     sock = _listen(host, port)
-    shown = f"[{host}]" if ":" in host else host
-    console.print(f"redline browse: http://{shown}:{sock.getsockname()[1]}/  (view of {archive.root})",
-                  highlight=False, soft_wrap=True)
     if not _is_loopback(host):
         err_console.print(f"warning: {host} is not a loopback address: anyone who can reach it can read "
                           "this archive", style="yellow", highlight=False, soft_wrap=True)
@@ -100,13 +97,15 @@ def browse_server(archive, host: str, port: int):
                       highlight=False)
     app = create_app(archive, operator_token=token, refresher=refresher)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    shown = f"[{host}]" if ":" in host else host
+    console.print(f"redline browse: http://{shown}:{sock.getsockname()[1]}/  (read-only view of {archive.root}; "
+                  "Ctrl-C stops)", highlight=False, soft_wrap=True)  # last: the caller serves right after
     return uvicorn.Server(config), sock
 
 
 def _cmd_browse(args: argparse.Namespace) -> int:
     archive = open_archive(args.archive)
     server, sock = browse_server(archive, args.host, args.port)
-    console.print("Ctrl-C stops", highlight=False)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:   # uvicorn re-raises the Ctrl-C it handled: stopping is the normal end
