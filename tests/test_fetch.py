@@ -355,25 +355,25 @@ def test_per_host_delay_covers_redirect_hops_and_retries():
 
 
 def test_per_host_delay_is_honoured_across_threads():
-    starts: list[float] = []
+    """Four threads at the same instant get start slots one delay apart (a frozen clock and a
+    recording sleep make this exact: no wall-clock timing)."""
+    waits: list[float] = []
     lock = threading.Lock()
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def sleep(seconds: float) -> None:
         with lock:
-            starts.append(time.monotonic())
-        return httpx.Response(200, headers=HTML)
+            waits.append(round(seconds, 6))
 
-    fetcher = Fetcher(transport=httpx.MockTransport(handler), per_host_delay=0.05, per_host_concurrency=4,
-                      robots=False)
+    fetcher = Fetcher(transport=httpx.MockTransport(lambda request: httpx.Response(200, headers=HTML)),
+                      per_host_delay=0.05, per_host_concurrency=4, robots=False,
+                      clock=lambda: 100.0, sleep=sleep)
     threads = [threading.Thread(target=fetcher.fetch, args=(f"https://a.example/{i}",)) for i in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     fetcher.close()
-    starts.sort()
-    assert len(starts) == 4
-    assert all(later - earlier >= 0.045 for earlier, later in zip(starts, starts[1:]))
+    assert sorted(waits) == [0.05, 0.1, 0.15]
 
 
 def test_per_host_concurrency_limit_holds_under_threads():
