@@ -1,6 +1,6 @@
 """The floor: the same pages fetched with httpx and normalized with redline's parser, nothing else.
 
-    .venv/bin/python bench/floor.py --jobs jobs.json --state state.json [--concurrency 8]
+    .venv/bin/python bench/floor.py --jobs jobs.json --state state.json [--concurrency 2]
 
 jobs.json is a list of [url, profile]. One httpx.Client with redline's client
 settings (timeout, headers, no redirect following), --concurrency threads,
@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", required=True)
     parser.add_argument("--state", required=True)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=20.0)
     args = parser.parse_args(argv)
     started = time.perf_counter()

@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=1000)
     parser.add_argument("--cycle", default="steady-304", choices=("cold", "steady-304", "steady-200"))
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--rate", type=int, default=200)
     parser.add_argument("--gil", action="store_true", help="only samples holding the GIL (CPU in Python), "
                         "instead of every thread's stack including waits")

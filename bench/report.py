@@ -179,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(PROJECT / "BENCHMARKS.md"))
     args = parser.parse_args(argv)
     doc = json.loads(Path(args.cycle).read_text())
-    sizes = ", ".join(f"{s['n']:,} ({s['repeats']} repeats)" for s in doc["sizes"])
+    sizes = ", ".join(f"{s['n']:,} ({s['repeats']} repeat{'s' if s['repeats'] != 1 else ''})"
+                      for s in doc["sizes"])
     md = ["# Benchmarks", "",
           f"Written by `{args.command}` (bench/report.py) from the run of {doc['started']} to "
           f"{doc.get('finished', '?')}. Do not edit by hand: the analysis comes from bench/analysis.md.", "",
