@@ -10,7 +10,7 @@ import hashlib
 import html
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
@@ -27,22 +27,6 @@ from .discover import is_home_url, opening_lines
 from .model import Alert, CheckOutcome, FetchResult, Source
 from .normalize import NORMALIZER_VERSION, clean_text, normalize
 from .sources import Registry
-
-
-@dataclass
-class CycleReport:
-    run_id: str
-    outcomes: list[CheckOutcome] = field(default_factory=list)
-    delivered: int = 0
-    delivery_errors: list[str] = field(default_factory=list)
-
-    @property
-    def alerts(self) -> int:
-        return sum(1 for o in self.outcomes if o.alert_id is not None)
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for o in self.outcomes if o.error)
 
 
 def host_of(source: Source) -> str:
@@ -367,9 +351,3 @@ def possible_repeat(alert: Alert) -> Alert:
     """The alert, saying it may have arrived before (re-sent after a run stopped mid-send)."""
     return replace(alert, summary=f"{alert.summary} (sent again: redline stopped while sending it, "
                                   "so it may have arrived before)")
-
-
-def outcome_rows(outcomes: Sequence[CheckOutcome]) -> list[dict]:
-    return [{"source": o.source, "status": o.status, "new_version": o.new_version,
-             "change": o.change, "alert": o.alert_id, "error": o.error} for o in outcomes]
-
