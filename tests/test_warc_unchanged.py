@@ -34,3 +34,10 @@ def test_a_304_with_something_to_say_keeps_its_metadata_record() -> None:
         assert _types(data) == ["request", "response", "metadata"]
     data, *_ = build_capture_warc(_304(), metadata={"note": "x"})
     assert _types(data)[-1] == "metadata"
+
+
+def test_an_unchanged_check_without_its_request_record_is_one_small_response_record() -> None:
+    data, offset, length, _, _ = build_capture_warc(_304(), request=False)
+    assert _types(data) == ["response"] and (offset, length) == (0, len(data))
+    full, *_ = build_capture_warc(_304())
+    assert len(data) < len(full) - 200

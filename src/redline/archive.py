@@ -3,14 +3,17 @@
 Layout under the archive root:
 
     index.sqlite             sources, captures, versions, changes, alerts, deliveries
-    warc/YYYY/MM/*.warc.gz   raw captures as received (request + response/revisit + metadata)
+    warc/YYYY/MM/*.warc.gz   raw captures as received: one file per capture with something new
+                             (request + response/revisit + metadata), one file per batch of
+                             unchanged checks (a 304 response or a revisit record each)
     text/ab/<sha256>.txt.gz  normalized text, one file per distinct digest
     feeds/alerts.xml         Atom feed of alerts (and feeds/<source>.xml)
     alerts.jsonl             the alert log
 
 Every file is written to a temporary name and renamed into place; every index
-change of one check is one SQLite transaction. A crash leaves the old state or
-the new one; at worst an orphan file that no index row points to.
+change of one check (or of one batch of unchanged checks) is one SQLite
+transaction. A crash leaves the old state or the new one; at worst an orphan
+file that no index row points to.
 """
 from __future__ import annotations
 
@@ -33,7 +36,8 @@ from .model import Alert, FetchResult, Source
 from .sources import NAME_RE
 from .warc import RevisitOf, WarcLocation, write_capture_warc
 
-SCHEMA_VERSION = 2  # SCHEMA below is version 1; MIGRATIONS bring an index up to this one
+BATCH_LABEL = "unchanged_checks"  # in the names of batch WARC files; never a source slug (no "_" in those)
+SCHEMA_VERSION = 3  # SCHEMA below is version 1; MIGRATIONS bring an index up to this one
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -119,6 +123,10 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE INDEX IF NOT EXISTS listing_items_doc ON listing_items(doc_key)",
         "CREATE INDEX IF NOT EXISTS listing_items_listing ON listing_items(listing, outcome)",
     ),
+    3: (  # batches of unchanged checks (redline.batching): a counter of recorded checks, to tell
+          # whether another check was recorded since a batched one read the source's state
+        "ALTER TABLE sources ADD COLUMN checks INTEGER NOT NULL DEFAULT 0",
+    ),
 }
 
 
@@ -151,6 +159,7 @@ class SourceState:
     state: str = "active"              # "active" | "removed" (404/410, redirect home, placeholder)
     state_since: str | None = None
     state_reason: str | None = None
+    checks: int = 0                    # checks recorded so far (changes with every recorded check)
 
 
 @dataclass(frozen=True)
@@ -176,6 +185,24 @@ class NewVersion:
     origin: str                  # "capture" | "baseline" | "renormalized"
     normalizer_version: int | None
     first_seen: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PendingCheck:
+    """An unchanged check waiting for its batch (redline.batching): its WARC record is built
+    (one gzip member, `record`), its index rows are written by Archive.record_unchanged."""
+
+    source: str
+    result: FetchResult
+    run_id: str
+    record: bytes
+    record_id: str
+    revisit: bool
+    raw_sha256: str | None = None
+    text_sha256: str | None = None
+    profile: str | None = None
+    normalizer_version: int | None = None
+    seen_checks: int = 0                 # the source's `checks` when this check read its state
 
 
 @dataclass(frozen=True)
@@ -324,6 +351,7 @@ class Archive:
             normalizer_version=latest.normalizer_version if latest else None,
             version_capture_id=latest.capture_id if latest else None,
             state=row["state"], state_since=row["state_since"], state_reason=row["state_reason"],
+            checks=row["checks"],
         )
 
     # -- versions ---------------------------------------------------------
@@ -366,13 +394,44 @@ class Archive:
 
     # -- captures ---------------------------------------------------------
 
+    def _warc_path(self, when: datetime, label: str) -> Path:
+        folder = self.root / "warc" / f"{when:%Y}" / f"{when:%m}"
+        return folder / f"{when:%Y%m%d%H%M%S}-{label}-{uuid.uuid4().hex[:8]}.warc.gz"
+
     def write_warc(self, source: str, result: FetchResult, *, revisit_of: RevisitOf | None = None,
                    metadata: dict | None = None) -> WarcLocation:
-        when = result.fetched_at
-        folder = self.root / "warc" / f"{when:%Y}" / f"{when:%m}"
-        name = f"{when:%Y%m%d%H%M%S}-{_slug(source)}-{uuid.uuid4().hex[:8]}.warc.gz"
-        return write_capture_warc(folder / name, result, root=self.root,
+        return write_capture_warc(self._warc_path(result.fetched_at, _slug(source)), result, root=self.root,
                                   revisit_of=revisit_of, metadata=metadata)
+
+    def record_unchanged(self, checks: Sequence[PendingCheck]) -> list[int]:
+        """Archive a batch of unchanged checks: their records in one new WARC file (written
+        and renamed first), their capture rows and source updates in one transaction.
+        Returns the capture ids. A source whose check was recorded since this one read its
+        state (a later check committed first) keeps that check's state; the capture row of
+        this one is added all the same."""
+        if not checks:
+            return []
+        path = self._warc_path(utcnow(), BATCH_LABEL)
+        locations, offset = [], 0
+        for c in checks:
+            locations.append(WarcLocation(str(path.relative_to(self.root)), offset, len(c.record),
+                                          c.record_id, c.revisit))
+            offset += len(c.record)
+        try:
+            atomic_write_bytes(path, b"".join(c.record for c in checks))
+        except OSError as exc:
+            raise ArchiveError(f"cannot write {path}: {exc}") from None
+        ids = []
+        with self._tx() as db:
+            for c, warc in zip(checks, locations):
+                ids.append(_insert_capture(db, c.source, c.result, run_id=c.run_id, error=None, warc=warc,
+                                           raw_sha256=c.raw_sha256, text_sha256=c.text_sha256,
+                                           profile=c.profile, normalizer_version=c.normalizer_version))
+                keep = not c.result.not_modified
+                _update_source(db, c.source, c.result, error=None, failed=False, keep=keep,
+                               raw_sha256=c.raw_sha256, changed=False, now=None,
+                               unless_checked_since=c.seen_checks)
+        return ids
 
     def record_check(self, source: str, result: FetchResult, *, run_id: str,
                      warc: WarcLocation | None = None, raw_sha256: str | None = None,
@@ -396,18 +455,9 @@ class Archive:
             srow = db.execute("SELECT failures FROM sources WHERE name=?", (source,)).fetchone()
             if srow is None:
                 raise NotFoundError(f"no source named {source!r} in the archive at {self.root}")
-            cur = db.execute(
-                """INSERT INTO captures (source, run_id, url, final_url, fetched_at, status, not_modified, error,
-                   etag, last_modified, content_type, encoding, redirects, raw_sha256, body_bytes,
-                   warc_path, warc_offset, warc_length, warc_record_id, revisit, text_sha256, profile,
-                   normalizer_version, elapsed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-                (source, run_id, result.url, result.final_url, iso(result.fetched_at), result.status,
-                 int(result.not_modified), error, result.header("etag"), result.header("last-modified"),
-                 result.header("content-type"), result.encoding, json.dumps(list(result.redirects)),
-                 raw_sha256, len(result.body), warc.path if warc else None, warc.offset if warc else None,
-                 warc.length if warc else None, warc.record_id if warc else None,
-                 int(bool(warc and warc.revisit)), text_sha256, profile, normalizer_version, result.elapsed))
-            capture_id = int(cur.lastrowid)
+            capture_id = _insert_capture(db, source, result, run_id=run_id, error=error, warc=warc,
+                                         raw_sha256=raw_sha256, text_sha256=text_sha256, profile=profile,
+                                         normalizer_version=normalizer_version)
             out["capture_id"] = capture_id
             last = db.execute("SELECT id, seq FROM versions WHERE source=? ORDER BY seq DESC LIMIT 1",
                               (source,)).fetchone()
@@ -430,18 +480,8 @@ class Archive:
                                                 to_version=prev_id if out["version_ids"] else None)
             failed = error is not None if failed is None else failed
             keep = not failed and not result.not_modified and state != "removed"  # take this capture's validators
-            db.execute(
-                """UPDATE sources SET last_check=?, last_status=?, last_error=?,
-                   failures=CASE WHEN ? THEN failures+1 ELSE 0 END,
-                   etag=CASE WHEN ? THEN ? ELSE etag END,
-                   last_modified=CASE WHEN ? THEN ? ELSE last_modified END,
-                   last_raw_sha256=COALESCE(?, last_raw_sha256),
-                   last_change=CASE WHEN ? THEN ? ELSE last_change END WHERE name=?""",
-                (iso(result.fetched_at), result.status, error if failed else None, int(failed),
-                 int(keep), result.header("etag"),
-                 int(keep), result.header("last-modified"),
-                 raw_sha256 if keep else None,
-                 int(bool(out["change_ids"])), now, source))
+            _update_source(db, source, result, error=error, failed=failed, keep=keep, raw_sha256=raw_sha256,
+                           changed=bool(out["change_ids"]), now=now)
             if state is not None:
                 db.execute("""UPDATE sources SET state_since=CASE WHEN state=? THEN state_since ELSE ? END,
                               state_reason=CASE WHEN state=? THEN state_reason ELSE ? END, state=?
@@ -675,6 +715,51 @@ class Archive:
     def counts(self) -> dict[str, int]:
         return {t: self._query(f"SELECT COUNT(*) AS n FROM {t}")[0]["n"]
                 for t in ("sources", "captures", "versions", "changes", "alerts", "deliveries")}
+
+
+def is_batch_file(warc_path: str) -> bool:
+    """Whether a capture's WARC file is a batch of unchanged checks (one record per capture,
+    at warc_offset, warc_length long) rather than the capture's own file."""
+    return f"-{BATCH_LABEL}-" in Path(warc_path).name
+
+
+def _insert_capture(db: sqlite3.Connection, source: str, result: FetchResult, *, run_id: str,
+                    error: str | None, warc: WarcLocation | None, raw_sha256: str | None,
+                    text_sha256: str | None, profile: str | None, normalizer_version: int | None) -> int:
+    cur = db.execute(
+        """INSERT INTO captures (source, run_id, url, final_url, fetched_at, status, not_modified, error,
+           etag, last_modified, content_type, encoding, redirects, raw_sha256, body_bytes,
+           warc_path, warc_offset, warc_length, warc_record_id, revisit, text_sha256, profile,
+           normalizer_version, elapsed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+        (source, run_id, result.url, result.final_url, iso(result.fetched_at), result.status,
+         int(result.not_modified), error, result.header("etag"), result.header("last-modified"),
+         result.header("content-type"), result.encoding, json.dumps(list(result.redirects)),
+         raw_sha256, len(result.body), warc.path if warc else None, warc.offset if warc else None,
+         warc.length if warc else None, warc.record_id if warc else None,
+         int(bool(warc and warc.revisit)), text_sha256, profile, normalizer_version, result.elapsed))
+    return int(cur.lastrowid)
+
+
+def _update_source(db: sqlite3.Connection, source: str, result: FetchResult, *, error: str | None,
+                   failed: bool, keep: bool, raw_sha256: str | None, changed: bool, now: str | None,
+                   unless_checked_since: int | None = None) -> None:
+    """The source's row after a check: last check, checks and failures in a row, and
+    (`keep`) this capture's validators. `unless_checked_since=N` leaves the row alone when
+    its `checks` is no longer N (another check was recorded since this one read it)."""
+    guard, seen = (0, 0) if unless_checked_since is None else (1, unless_checked_since)
+    db.execute(
+        """UPDATE sources SET last_check=?, last_status=?, last_error=?, checks=checks+1,
+           failures=CASE WHEN ? THEN failures+1 ELSE 0 END,
+           etag=CASE WHEN ? THEN ? ELSE etag END,
+           last_modified=CASE WHEN ? THEN ? ELSE last_modified END,
+           last_raw_sha256=COALESCE(?, last_raw_sha256),
+           last_change=CASE WHEN ? THEN ? ELSE last_change END
+           WHERE name=? AND (? = 0 OR checks = ?)""",
+        (iso(result.fetched_at), result.status, error if failed else None, int(failed),
+         int(keep), result.header("etag"),
+         int(keep), result.header("last-modified"),
+         raw_sha256 if keep else None,
+         int(changed), now, source, guard, seen))
 
 
 def _insert_alert(db: sqlite3.Connection, source: str, alert: NewAlert, sinks: Sequence[str], now: str, *,

@@ -2,8 +2,9 @@
 
 - ``export_warc``: one ``.warc.gz`` holding every capture of the source, in capture
   order: a ``warcinfo`` record saying what it is, then each capture's WARC file
-  as archived (gzip members concatenate, so the result is itself a valid WARC;
-  revisit records keep pointing at their originals, which are in the same file).
+  as archived, or its record in a batch file of unchanged checks (gzip members
+  concatenate, so the result is itself a valid WARC; revisit records keep
+  pointing at their originals, which are in the same file).
 - ``export_texts``: one ``.zip`` with a UTF-8 text file per version
   (``v0001_20201216T223600Z_id1.txt``) and ``manifest.json`` describing them.
 
@@ -67,10 +68,10 @@ def _stamp(iso_text: str) -> str:
 def export_warc(archive: Archive, name: str, out: Path) -> ExportResult:
     """Every capture of source `name` in one WARC file at `out`."""
     summary = views.source_summary(archive, name)
-    files = views.warc_files(archive, name)
-    if not files:
+    pieces = views.warc_pieces(archive, name)
+    if not pieces:
         raise NotFoundError(f"{name} has no archived capture yet: nothing to export")
-    missing = [str(f.relative_to(archive.root)) for f in files if not f.is_file()]
+    missing = [str(p.path.relative_to(archive.root)) for p in pieces if not p.path.is_file()]
     if missing:
         raise ArchiveError(f"{len(missing)} WARC file(s) of {name} are missing from the archive, "
                            f"e.g. {missing[0]}")
@@ -85,11 +86,14 @@ def export_warc(archive: Archive, name: str, out: Path) -> ExportResult:
     }))
     with _atomic_file(Path(out)) as fh:
         fh.write(info.getvalue())
-        for path in files:
-            with open(path, "rb") as src:
-                shutil.copyfileobj(src, fh)
+        for piece in pieces:
+            if piece.offset is None:
+                with open(piece.path, "rb") as src:
+                    shutil.copyfileobj(src, fh)
+            else:
+                fh.write(piece.read())
         size = fh.tell()
-    return ExportResult(Path(out), len(files), size)
+    return ExportResult(Path(out), len(pieces), size)
 
 
 def export_texts(archive: Archive, name: str, out: Path) -> ExportResult:

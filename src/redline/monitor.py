@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from . import classify as classify_mod
 from .archive import Archive, NewAlert, NewChange, NewVersion, sha256_text
+from .batching import DEFAULT_BATCH, UnchangedBatch, can_batch, pending_check
 from .charset import decode_body
 from .diff import TextDiff, diff_texts, render_html, render_text
 from .errors import DeliveryError, RedlineError
@@ -186,18 +187,20 @@ def _same_text(archive: Archive, source: Source, state, result: FetchResult,
 
 
 def check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id: str,
-                 sinks: Sequence[str] = ()) -> CheckOutcome:
+                 sinks: Sequence[str] = (), batch: UnchangedBatch | None = None) -> CheckOutcome:
     """Fetch one source, archive the capture, add a version when its text changed,
     and record an alert for a substantive change. Never raises for a bad page.
 
     Holds the source's lock (redline.locks) from reading its state to committing the
-    check, so two runs at once check it one after the other, never both from one state."""
+    check, so two runs at once check it one after the other, never both from one state.
+    With a `batch`, an unchanged check of a healthy source is handed to it instead
+    (redline.batching): it changes nothing another run could read from the state."""
     with source_lock(archive.root, source.name):
-        return _check_source(source, archive=archive, fetcher=fetcher, run_id=run_id, sinks=sinks)
+        return _check_source(source, archive=archive, fetcher=fetcher, run_id=run_id, sinks=sinks, batch=batch)
 
 
 def _check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id: str,
-                  sinks: Sequence[str] = ()) -> CheckOutcome:
+                  sinks: Sequence[str] = (), batch: UnchangedBatch | None = None) -> CheckOutcome:
     state = archive.state(source.name)
     result = fetcher.fetch(source.url, etag=state.etag, last_modified=state.last_modified)
     outcome = CheckOutcome(source=source.name, status=result.status, url=result.final_url,
@@ -210,8 +213,15 @@ def _check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id:
     revisit_of = None
     if raw_sha and result.status == 200 and raw_sha == state.last_raw_sha256:
         revisit_of = archive.original_warc_record(source.name, raw_sha)
-    warc = archive.write_warc(source.name, result, revisit_of=revisit_of)
     same = None if revisit_of is None else _same_text(archive, source, state, result, raw_sha)
+    if batch is not None and can_batch(state, result) and (same is not None or (
+            result.not_modified and result.status == 304)):
+        text_sha, profile = same or (None, None)
+        batch.add(pending_check(state, result, run_id=run_id, revisit_of=revisit_of, raw_sha256=raw_sha,
+                                text_sha256=text_sha, profile=profile,
+                                normalizer_version=NORMALIZER_VERSION if same else None))
+        return outcome
+    warc = archive.write_warc(source.name, result, revisit_of=revisit_of)
     norm = None if result.error or result.not_modified or same else normalize(
         result.text or "", profile=source.profile, url=result.final_url)
     gone = removal_reason(result, placeholder=bool(norm and norm.placeholder))
@@ -285,18 +295,23 @@ def _check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id:
 
 def check_batch(sources: Sequence[Source], *, archive: Archive, fetcher: Fetcher, run_id: str,
                 sinks: Sequence[str] = (), operator_sinks: Sequence[str] = (),
-                failure_threshold: int = DEFAULT_THRESHOLD, workers: int | None = None) -> list[CheckOutcome]:
+                failure_threshold: int = DEFAULT_THRESHOLD, workers: int | None = None,
+                batch_size: int = DEFAULT_BATCH) -> list[CheckOutcome]:
     """Check one host's batch of sources, up to `workers` at a time (default: the fetcher's
     per-host concurrency, which caps requests in flight anyway); outcomes in input order.
     A source that blows up unexpectedly is recorded as an error; the others still run.
     After each check the source's health is updated (one operator alert per failing episode).
 
     Threads overlap the waits (network, fsync of WARC files and index commits); the
-    Archive and the Fetcher are thread-safe, and each source is checked by one thread."""
+    Archive and the Fetcher are thread-safe, and each source is checked by one thread.
+    Unchanged checks of healthy sources are archived `batch_size` at a time and at the
+    end (redline.batching); a batch that cannot be written marks its sources' outcomes
+    with the error."""
     def one(source: Source) -> CheckOutcome:
         try:
             with source_lock(archive.root, source.name):  # the check and its health update, as one
-                outcome = check_source(source, archive=archive, fetcher=fetcher, run_id=run_id, sinks=sinks)
+                outcome = check_source(source, archive=archive, fetcher=fetcher, run_id=run_id, sinks=sinks,
+                                       batch=batch)
                 ops_alert = update_health(archive, source.name, threshold=failure_threshold, sinks=operator_sinks)
             if ops_alert is not None:
                 outcome.extra["operator_alert"] = ops_alert
@@ -304,11 +319,18 @@ def check_batch(sources: Sequence[Source], *, archive: Archive, fetcher: Fetcher
             outcome = CheckOutcome(source=source.name, url=source.url, error=str(exc))
         return outcome
 
+    batch = UnchangedBatch(archive, size=batch_size)
     workers = min(max(1, workers or fetcher.per_host_concurrency), len(sources))
     if workers <= 1:
-        return [one(s) for s in sources]
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="redline-check") as pool:
-        return list(pool.map(one, sources))
+        outcomes = [one(s) for s in sources]
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="redline-check") as pool:
+            outcomes = list(pool.map(one, sources))
+    batch.flush()
+    for outcome in outcomes:
+        if outcome.source in batch.errors:
+            outcome.error = batch.errors[outcome.source]
+    return outcomes
 
 
 def deliver_pending(archive: Archive, sinks: Mapping[str, object]) -> tuple[int, list[str]]:

@@ -10,7 +10,8 @@ What is checked:
 - warc/: every file reads to its end; every record's WARC-Block-Digest and
   WARC-Payload-Digest are right (warcio's checker); every capture row points at its
   file, at a response or revisit record with its record id, and a response record's
-  body has the capture's sha256.
+  body has the capture's sha256; in a batch file of unchanged checks, the record is
+  exactly as long as the row says (exports copy that many bytes).
 - alerts.jsonl and operator-alerts.jsonl: no alert twice; every alert the index
   marks delivered to the log is in it.
 
@@ -29,12 +30,13 @@ import json
 import sqlite3
 import zlib
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
+from .archive import is_batch_file
 from .sources import NAME_RE
 
 DELIVERY_STATES = frozenset({"pending", "sending", "failed", "delivered"})
@@ -128,7 +130,8 @@ def _index_rows(db: sqlite3.Connection) -> _Rows:
     return _Rows(
         sources=q("SELECT name FROM sources ORDER BY name"),
         versions=q("SELECT id, source, seq, text_sha256 FROM versions ORDER BY source, seq"),
-        captures=q("SELECT id, source, warc_path, warc_offset, warc_record_id, revisit, raw_sha256, text_sha256 "
+        captures=q("SELECT id, source, warc_path, warc_offset, warc_length, warc_record_id, revisit, raw_sha256, "
+                   "text_sha256 "
                    "FROM captures ORDER BY id"),
         alerts=q("SELECT id, source, from_version, to_version FROM alerts ORDER BY id"),
         deliveries=q("SELECT alert_id, sink, status FROM deliveries ORDER BY alert_id, sink"))
@@ -181,6 +184,7 @@ class _Record:
     type: str
     record_id: str
     payload_sha256: str | None   # of a response record's HTTP body
+    end: int = 0                 # where the next record (or the file) starts
 
 
 def _read_all(stream) -> bytes:  # type: ignore[no-untyped-def]
@@ -223,6 +227,8 @@ def _check_warc_files(root: Path, report: Report, rows: _Rows) -> dict[str, dict
         else:
             if not records:
                 report.error(where, "holds no WARC record")
+            ends = [*sorted(records)[1:], len(data)]
+            records = {o: replace(r, end=e) for (o, r), e in zip(sorted(records.items()), ends)}
         found[where] = records
         if where not in named:
             report.warning(where, "no capture row names this WARC file (left by a check that stopped before its commit)")
@@ -266,6 +272,9 @@ def _check_references(report: Report, rows: _Rows, blobs: set[str], records: dic
         if cap["warc_record_id"] and record.record_id != cap["warc_record_id"]:
             report.error(where, f"the record at offset {cap['warc_offset']} of {cap['warc_path']} is "
                          f"{record.record_id}, not {cap['warc_record_id']}")
+        if is_batch_file(cap["warc_path"]) and cap["warc_offset"] + (cap["warc_length"] or 0) != record.end:
+            report.error(where, f"its record at offset {cap['warc_offset']} of {cap['warc_path']} is "
+                         f"{record.end - cap['warc_offset']} bytes long, not the {cap['warc_length']} recorded")
         if record.type == "response" and cap["raw_sha256"] and record.payload_sha256 != cap["raw_sha256"]:
             report.error(where, f"the body in {cap['warc_path']} is not the one captured (sha256 differs)")
     for a in rows.alerts:

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 
-from .archive import Archive
+from .archive import Archive, is_batch_file
 from .diff import TextDiff, diff_texts
 from .errors import ArchiveError, NotFoundError
 from .model import Alert
@@ -117,6 +117,7 @@ class CaptureInfo:
     warc_offset: int | None
     warc_record_id: str | None
     elapsed: float | None
+    warc_length: int | None = None
 
     @property
     def has_body(self) -> bool:
@@ -254,7 +255,8 @@ def _capture(row: Any) -> CaptureInfo:
                        revisit=bool(row["revisit"]), error=row["error"], content_type=row["content_type"],
                        encoding=row["encoding"], body_bytes=row["body_bytes"], raw_sha256=row["raw_sha256"],
                        redirects=redirects, warc_path=row["warc_path"], warc_offset=row["warc_offset"],
-                       warc_record_id=row["warc_record_id"], elapsed=row["elapsed"])
+                       warc_record_id=row["warc_record_id"], elapsed=row["elapsed"],
+                       warc_length=row["warc_length"])
 
 
 def _alert(row: Any) -> Alert:
@@ -560,12 +562,47 @@ def capture_body(archive: Archive, name: str, capture_id: int) -> tuple[CaptureI
     return c, body
 
 
-def warc_files(archive: Archive, name: str) -> list[Path]:
-    """The WARC files of a source's captures, in capture order (each file once)."""
+@dataclass(frozen=True)
+class WarcPiece:
+    """The WARC bytes of one capture: its own file whole (offset None), or its record in a
+    batch file of unchanged checks (archive.is_batch_file)."""
+
+    path: Path
+    offset: int | None = None
+    length: int | None = None
+
+    def read(self) -> bytes:
+        try:
+            with open(self.path, "rb") as fh:
+                if self.offset is None:
+                    return fh.read()
+                fh.seek(self.offset)
+                data = fh.read(self.length)
+        except OSError as exc:
+            raise ArchiveError(f"cannot read WARC {self.path}: {exc}") from None
+        if len(data) != self.length:
+            raise ArchiveError(f"WARC {self.path} ends before the record at offset {self.offset}")
+        return data
+
+
+def _piece(archive: Archive, warc_path: str, offset: int | None, length: int | None) -> WarcPiece:
+    if is_batch_file(warc_path):
+        return WarcPiece(archive.root / warc_path, offset, length)
+    return WarcPiece(archive.root / warc_path)
+
+
+def warc_pieces(archive: Archive, name: str) -> list[WarcPiece]:
+    """The WARC bytes of a source's captures, in capture order (a capture's own file once)."""
     _source_row(archive, name)
-    rows = archive.query("SELECT warc_path FROM captures WHERE source=? AND warc_path IS NOT NULL "
-                         "ORDER BY fetched_at, id", (name,))
-    return [archive.root / p for p in dict.fromkeys(r["warc_path"] for r in rows)]
+    rows = archive.query("SELECT warc_path, warc_offset, warc_length FROM captures WHERE source=? "
+                         "AND warc_path IS NOT NULL ORDER BY fetched_at, id", (name,))
+    return list(dict.fromkeys(_piece(archive, r["warc_path"], r["warc_offset"], r["warc_length"]) for r in rows))
+
+
+def capture_warc(archive: Archive, c: CaptureInfo) -> WarcPiece:
+    if not c.warc_path:
+        raise NotFoundError(f"capture {c.id} of {c.source} has no WARC record")
+    return _piece(archive, c.warc_path, c.warc_offset, c.warc_length)
 
 
 # --------------------------------------------------------------------------- alerts

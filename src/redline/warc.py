@@ -1,11 +1,16 @@
 """Raw captures as WARC files (warcio), readable by pywb and the Wayback tooling.
 
-Each capture is one small gzipped WARC file: a `request` record, a `response`
-record (or a `revisit` when the body is byte-identical to an earlier capture of
-the same source) and a `metadata` record with what redline learned (redirects,
-charset, error) as `application/warc-fields` lines, the usual form (Heritrix,
-wget), which replay tools know is not a capture of the page. The file is
-written to a temporary name and renamed.
+A capture with something new is one small gzipped WARC file: a `request`
+record, a `response` record (or a `revisit` when the body is byte-identical to
+an earlier capture of the same source) and a `metadata` record with what
+redline learned (redirects, charset, error) as `application/warc-fields`
+lines, the usual form (Heritrix, wget), which replay tools know is not a
+capture of the page. The file is written to a temporary name and renamed.
+
+An unchanged check (a 304, or a body byte-identical to the current version's)
+is one record only, its `response` (the 304) or `revisit`, without the request
+record, and shares a file with the other unchanged checks of its batch
+(redline.batching): about 400 bytes a check instead of one 4 KB file.
 """
 from __future__ import annotations
 
@@ -80,20 +85,28 @@ def warc_fields(meta: dict) -> bytes:
     return "".join(line + "\r\n" for line in lines).encode("utf-8")
 
 
+def single_record(result: FetchResult) -> bool:
+    """True when an unchanged check of this fetch needs no metadata record (nothing to say
+    beyond the response: no redirect, no error, one attempt)."""
+    return not (result.redirects or result.error or result.attempts > 1)
+
+
 def build_capture_warc(result: FetchResult, *, revisit_of: RevisitOf | None = None,
-                       metadata: dict | None = None) -> tuple[bytes, int, int, str, bool]:
-    """Serialize a capture; return (bytes, response offset, response length, record id, is_revisit)."""
+                       metadata: dict | None = None, request: bool = True) -> tuple[bytes, int, int, str, bool]:
+    """Serialize a capture; return (bytes, response offset, response length, record id, is_revisit).
+
+    `request=False` leaves the request record out (unchanged checks: see the module docstring)."""
     buf = io.BytesIO()
     writer = WARCWriter(buf, gzip=True)
     uri = result.final_url or result.url
     date = {"WARC-Date": _warc_date(result.fetched_at)}
-    split = urlsplit(uri)
-    target = (split.path or "/") + (f"?{split.query}" if split.query else "")
-    req = writer.create_warc_record(
-        uri, "request", payload=io.BytesIO(b""), warc_headers_dict=dict(date),
-        http_headers=StatusAndHeaders(f"GET {target} HTTP/1.1", list(result.request_headers),
-                                      is_http_request=True))
-    writer.write_record(req)
+    if request:
+        split = urlsplit(uri)
+        target = (split.path or "/") + (f"?{split.query}" if split.query else "")
+        writer.write_record(writer.create_warc_record(
+            uri, "request", payload=io.BytesIO(b""), warc_headers_dict=dict(date),
+            http_headers=StatusAndHeaders(f"GET {target} HTTP/1.1", list(result.request_headers),
+                                          is_http_request=True)))
 
     status = result.status or 0
     headers = [(k, v) for k, v in result.response_headers if k.lower() not in _DROP_HEADERS]
@@ -112,8 +125,7 @@ def build_capture_warc(result: FetchResult, *, revisit_of: RevisitOf | None = No
     length = buf.tell() - offset
     record_id = rec.rec_headers.get_header("WARC-Record-ID")
 
-    if (revisit or result.not_modified) and not (result.redirects or result.error or metadata
-                                                 or result.attempts > 1):
+    if (revisit or result.not_modified) and single_record(result) and not metadata:
         return buf.getvalue(), offset, length, record_id, revisit  # keep unchanged checks small
     meta = {"redirects": [list(r) for r in result.redirects], "encoding": result.encoding,
             "encoding_source": result.encoding_source, "error": result.error,

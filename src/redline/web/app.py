@@ -225,12 +225,14 @@ class BrowseApp:
 
     def warc(self, request: Request) -> Response:
         c = views.capture_info(self.archive, request.path_params["name"], request.path_params["cid"])
-        if not c.warc_path:
-            raise NotFoundError(f"capture {c.id} of {c.source} has no WARC record")
-        path = (self.archive.root / c.warc_path).resolve()
+        piece = views.capture_warc(self.archive, c)
+        path = piece.path.resolve()
         if self.archive.root.resolve() not in path.parents or not path.is_file():
             raise NotFoundError(f"the WARC file of capture {c.id} is not in the archive")
-        return FileResponse(path, media_type="application/warc", filename=path.name)
+        if piece.offset is None:
+            return FileResponse(path, media_type="application/warc", filename=path.name)
+        return Response(piece.read(), media_type="application/warc", headers={
+            "Content-Disposition": f'attachment; filename="{c.source}-capture-{c.id}.warc.gz"'})
 
     def version_text(self, request: Request) -> Response:
         v = views.version_info(self.archive, request.path_params["name"], request.path_params["vid"])
