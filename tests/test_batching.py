@@ -178,7 +178,7 @@ def test_identical_200s_are_batched_as_revisits_of_the_first_capture(tmp_path) -
         check_batch(sources, archive=archive, fetcher=fetcher, run_id="2")
         rows = archive.query("SELECT * FROM captures WHERE run_id='2'")
         assert len(rows) == 3 and all(r["revisit"] and is_batch_file(r["warc_path"]) for r in rows)
-        assert all(archive.raw_body(r["id"]) == page for r in rows)
+        assert all(archive.raw_body(r["id"]) == page and r["body_bytes"] == len(page) for r in rows)
         assert len({r["warc_path"] for r in rows}) == 1
         assert verify_archive(archive.root).problems == []
 
@@ -190,3 +190,22 @@ def test_verify_names_a_batch_row_whose_record_length_is_wrong(stack) -> None:
     stack.archive._db.execute("UPDATE captures SET warc_length=warc_length-1 WHERE id=?", (row["id"],))
     [problem] = verify_archive(stack.archive.root).errors
     assert f"capture {row['id']}" in str(problem) and f"not the {row['warc_length'] - 1} recorded" in str(problem)
+
+
+def test_a_waiting_check_keeps_no_body_but_its_row_says_how_long_it_was(tmp_path) -> None:
+    from datetime import datetime, timezone
+
+    from redline.archive import SourceState
+    from redline.batching import pending_check
+    from redline.model import FetchResult
+    from redline.warc import RevisitOf
+
+    body = b"<html>" + b"x" * 30_000 + b"</html>"
+    result = FetchResult(url="http://a.example/", final_url="http://a.example/", status=200, body=body,
+                         text=body.decode(), fetched_at=datetime(2026, 11, 22, tzinfo=timezone.utc))
+    state = SourceState(name="a", etag=None, last_modified=None, last_raw_sha256=None, failures=0,
+                        version_id=None, version_seq=0, text_sha256=None, normalizer_version=None,
+                        version_capture_id=None)
+    check = pending_check(state, result, run_id="r", revisit_of=RevisitOf("<urn:uuid:x>", result.url, result.fetched_at))
+    assert check.result.body == b"" and check.result.text is None and check.body_bytes == len(body)
+    assert check.revisit and len(check.record) < 1000

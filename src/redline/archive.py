@@ -190,10 +190,12 @@ class NewVersion:
 @dataclass(frozen=True)
 class PendingCheck:
     """An unchanged check waiting for its batch (redline.batching): its WARC record is built
-    (one gzip member, `record`), its index rows are written by Archive.record_unchanged."""
+    (one gzip member, `record`), its index rows are written by Archive.record_unchanged.
+    `result` is kept without its body and text (`body_bytes` says how long it was)."""
 
     source: str
     result: FetchResult
+    body_bytes: int
     run_id: str
     record: bytes
     record_id: str
@@ -426,7 +428,8 @@ class Archive:
             for c, warc in zip(checks, locations):
                 ids.append(_insert_capture(db, c.source, c.result, run_id=c.run_id, error=None, warc=warc,
                                            raw_sha256=c.raw_sha256, text_sha256=c.text_sha256,
-                                           profile=c.profile, normalizer_version=c.normalizer_version))
+                                           profile=c.profile, normalizer_version=c.normalizer_version,
+                                           body_bytes=c.body_bytes))
                 keep = not c.result.not_modified
                 _update_source(db, c.source, c.result, error=None, failed=False, keep=keep,
                                raw_sha256=c.raw_sha256, changed=False, now=None,
@@ -725,7 +728,8 @@ def is_batch_file(warc_path: str) -> bool:
 
 def _insert_capture(db: sqlite3.Connection, source: str, result: FetchResult, *, run_id: str,
                     error: str | None, warc: WarcLocation | None, raw_sha256: str | None,
-                    text_sha256: str | None, profile: str | None, normalizer_version: int | None) -> int:
+                    text_sha256: str | None, profile: str | None, normalizer_version: int | None,
+                    body_bytes: int | None = None) -> int:
     cur = db.execute(
         """INSERT INTO captures (source, run_id, url, final_url, fetched_at, status, not_modified, error,
            etag, last_modified, content_type, encoding, redirects, raw_sha256, body_bytes,
@@ -734,7 +738,8 @@ def _insert_capture(db: sqlite3.Connection, source: str, result: FetchResult, *,
         (source, run_id, result.url, result.final_url, iso(result.fetched_at), result.status,
          int(result.not_modified), error, result.header("etag"), result.header("last-modified"),
          result.header("content-type"), result.encoding, json.dumps(list(result.redirects)),
-         raw_sha256, len(result.body), warc.path if warc else None, warc.offset if warc else None,
+         raw_sha256, len(result.body) if body_bytes is None else body_bytes,
+         warc.path if warc else None, warc.offset if warc else None,
          warc.length if warc else None, warc.record_id if warc else None,
          int(bool(warc and warc.revisit)), text_sha256, profile, normalizer_version, result.elapsed))
     return int(cur.lastrowid)

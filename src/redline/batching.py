@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from dataclasses import replace
 from typing import Sequence
 
 from .archive import Archive, PendingCheck, SourceState
@@ -40,8 +41,8 @@ def pending_check(state: SourceState, result: FetchResult, *, run_id: str, revis
     """The check of the source in `state` with its WARC record built: the 304 response, or a
     revisit of `revisit_of`."""
     record, _, _, record_id, revisit = build_capture_warc(result, revisit_of=revisit_of, request=False)
-    return PendingCheck(source=state.name, result=result, run_id=run_id, record=record, record_id=record_id,
-                        revisit=revisit, raw_sha256=raw_sha256, text_sha256=text_sha256, profile=profile,
+    return PendingCheck(source=state.name, result=replace(result, body=b"", text=None), body_bytes=len(result.body),
+                        run_id=run_id, record=record, record_id=record_id, revisit=revisit, raw_sha256=raw_sha256, text_sha256=text_sha256, profile=profile,
                         normalizer_version=normalizer_version, seen_checks=state.checks)
 
 
