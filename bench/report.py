@@ -172,6 +172,7 @@ def targets(doc: dict) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cycle", default=str(RESULTS / "cycle.json"))
+    parser.add_argument("--checks", default=str(RESULTS / "checks.md"))
     parser.add_argument("--diff", default=str(RESULTS / "diff.md"))
     parser.add_argument("--browse", default=str(RESULTS / "browse.md"))
     parser.add_argument("--analysis", default=str(PROJECT / "bench" / "analysis.md"))
@@ -198,6 +199,9 @@ def main(argv: list[str] | None = None) -> int:
            f"- cycles: `.venv/bin/python bench/bench_cycle.py --sizes ... --repeats ...` (this run: {sizes}; "
            f"REDLINE_HOST_CONCURRENCY={doc['concurrency']}, REDLINE_HOST_DELAY=0, site latency "
            f"{doc['latency']:g} s, {doc['change_share']:.0%} of pages reworded in a steady cycle)",
+           "- the checks alone: `.venv/bin/python bench/bench_checks.py --pages 1000 --repeats 3` "
+           "(redline.monitor.check_batch timed in one process: no interpreter start, imports, Prefect or "
+           "summary; the per-check part of a cycle)",
            "- diff: `.venv/bin/python bench/bench_diff.py --runs 5`",
            "- browse: `.venv/bin/python bench/bench_browse.py` (when it exists)", "",
            "What runs, per repeat, from empty state, each tool as a subprocess (wall time from process start "
@@ -222,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
            "Bytes added to the archive folder by one cycle (index.sqlite, WARC files, text blobs, feeds, "
            "alert log; not Prefect's home). Apparent = file sizes; allocated = blocks on disk (4 KB per "
            "small file on this ext4).", "", *archive_table(doc), ""]
-    for title, path in (("Diff", Path(args.diff)), ("Browse view", Path(args.browse))):
+    for title, path in (("The checks alone (no Prefect, no CLI)", Path(args.checks)), ("Diff", Path(args.diff)),
+                        ("Browse view", Path(args.browse))):
         md += [f"## {title}", ""]
         md += [path.read_text(encoding="utf-8").rstrip() if path.exists() else "not measured in this run", ""]
     Path(args.out).write_text("\n".join(md), encoding="utf-8")
