@@ -2,6 +2,9 @@
 
     .venv/bin/python bench/profile_cycle.py --pages 1000 --cycle steady-304 [--out bench/results/profile]
 
+Cycles as in bench_cycle.py: "steady-304" (1% reworded, 304s for the others),
+"unchanged-304" (nothing changed, every page a 304: the fixed cost), "steady-200".
+
 Starts a Prefect server and the site, runs a cold cycle without profiling, then
 the asked cycle ("cold" profiles the first one) under `py-spy record` (all
 threads, idle time included, so waits on fsync and the network show), and
@@ -41,7 +44,7 @@ def top(collapsed: Path, k: int = 40, match: str = "") -> list[tuple[int, str]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=1000)
-    parser.add_argument("--cycle", default="steady-304", choices=("cold", "steady-304", "steady-200"))
+    parser.add_argument("--cycle", default="steady-304", choices=("cold", "steady-304", "unchanged-304", "steady-200"))
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--rate", type=int, default=200)
     parser.add_argument("--gil", action="store_true", help="only samples holding the GIL (CPU in Python), "
@@ -65,8 +68,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.cycle != "cold":
             log("cold cycle (not profiled)")
             measured(cmd, env=env, cwd=work, out=work / "cold.out")
-            site.control("config", conditional=int(args.cycle == "steady-304"))
-            site.control("mutate", share=0.01, seed=7)
+            site.control("config", conditional=int(args.cycle.endswith("-304")))
+            if args.cycle.startswith("steady"):
+                site.control("mutate", share=0.01, seed=7)
         stem = out / f"{args.cycle}-{args.pages}{'-gil' if args.gil else ''}"
         log(f"{args.cycle} cycle under py-spy")
         spy = [str(PYSPY), "record", "--threads", "--rate", str(args.rate), "--nonblocking"]

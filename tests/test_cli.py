@@ -31,6 +31,15 @@ def test_unknown_source_name_is_one_line(tmp_path, capsys) -> None:
     assert code != 0 and "no-such-statement" in err and len(err.strip().splitlines()) == 1
 
 
+def test_a_command_run_in_process_leaves_the_garbage_collector_alone(tmp_path, capsys) -> None:
+    """Only the `redline` process itself, about to exit, freezes its objects (see cli.main)."""
+    import gc
+
+    before = gc.get_freeze_count()
+    assert main(["run", "--source", "no-such-statement", "--archive", str(tmp_path / "a")]) != 0
+    assert gc.get_freeze_count() == before
+
+
 def test_every_command_has_help_and_is_in_the_readme() -> None:
     readme = (PROJECT / "README.md").read_text(encoding="utf-8")
     sub = next(a for a in build_parser()._actions if a.dest == "command")

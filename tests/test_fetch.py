@@ -403,3 +403,15 @@ def test_per_host_concurrency_limit_holds_under_threads():
     fetcher.close()
     assert len(results) == 16 and all(result.ok for result in results)
     assert peak == {"a.example": 2, "b.example": 2}
+
+
+def test_transports_share_one_tls_context_that_still_verifies_certificates() -> None:
+    """Loading the CA bundle costs 25-65 ms: a run's host batches share one context, as strict as httpx's own."""
+    import ssl
+
+    from redline.netguard import AddressPolicy
+    from redline.transport import guarded_transport
+
+    contexts = [guarded_transport(AddressPolicy.of(False))._pool._ssl_context for _ in range(2)]
+    assert contexts[0] is contexts[1]
+    assert contexts[0].verify_mode == ssl.CERT_REQUIRED and contexts[0].check_hostname

@@ -39,6 +39,20 @@ def test_monitor_flow_alerts_once_for_a_wording_change_and_publishes_a_summary(h
     assert artifact is not None and name in artifact.data
 
 
+def test_a_command_runs_the_flow_without_heartbeats_and_returns_with_its_events_sent(harness, stack) -> None:
+    """`redline run`'s way in (commands.run.run_monitor_flow, under prefect_api.foreground_run)."""
+    from prefect.events.worker import EventsWorker
+
+    from redline.commands.run import run_monitor_flow
+    from redline.config import Settings
+
+    settings = Settings.resolve(archive=str(stack.archive.root), sources=str(stack.registry.path))
+    outcomes, delivery = run_monitor_flow(settings)
+    assert [o.source for o in outcomes] == [s.name for s in stack.registry.statements()]
+    assert delivery["errors"] == []
+    assert EventsWorker.instance()._queue.unfinished_tasks == 0  # nothing left for the exit to send
+
+
 def test_monitor_flow_checks_only_the_selected_sources(harness, stack) -> None:
     from flows.monitor import monitor
 

@@ -266,6 +266,36 @@ def test_feeds_are_written_for_all_alerts_and_per_source(stack) -> None:
     assert any(p.name == f"{name}.xml" for p in paths)
 
 
+def test_feeds_are_written_again_only_when_what_they_show_changed(stack) -> None:
+    import feedparser
+    from dataclasses import replace
+
+    from redline.archive import NewAlert
+
+    a, b = [s.name for s in stack.registry.statements()[:2]]
+    alert = NewAlert(kind="change", title="A statement", url="https://e.org/a", summary="Wording changed in 1 place")
+    feeds = stack.archive.feeds_dir
+
+    def refreshed() -> set[str]:
+        return {p.name for p in refresh_feeds(stack.archive)}
+
+    stack.archive.add_alert(a, alert)
+    assert refreshed() == {"alerts.xml", f"{a}.xml"}
+    assert refreshed() == set()  # nothing new: no feed rewritten
+    stack.archive.add_alert(b, alert)
+    assert refreshed() == {"alerts.xml", f"{b}.xml"}
+    stack.archive.add_alert(a, replace(alert, kind="failing"))  # operator alerts never reach the feeds
+    assert refreshed() == set()
+    stack.archive.move_source(b, "https://e.org/moved")  # the feed's link changes
+    assert refreshed() == {f"{b}.xml"}
+    (feeds / f"{a}.xml").unlink()
+    assert refreshed() == {f"{a}.xml"}
+    (feeds / ".written.json").unlink()  # a run stopped between the feeds and their record
+    assert refreshed() == {"alerts.xml", f"{a}.xml", f"{b}.xml"}
+    assert len(feedparser.parse(str(feeds / "alerts.xml")).entries) == 2
+    assert feedparser.parse(str(feeds / f"{b}.xml")).feed.link == "https://e.org/moved"
+
+
 def test_sources_are_batched_one_group_per_host() -> None:
     groups = group_by_host([Source(name="a", url="https://x.org/1"), Source(name="b", url="https://X.org/2"),
                             Source(name="c", url="http://y.org/")])

@@ -244,6 +244,58 @@ def test_missing_file_is_one_line(tmp_path: Path) -> None:
     assert info.value.problems == [f"{tmp_path / 'nope.toml'}: sources file not found"]
 
 
+# -- parsed once per process ------------------------------------------------------
+# A run's command, flow and tasks all load the sources file: the same content is parsed once.
+
+
+def test_an_unchanged_sources_file_is_parsed_once(tmp_path: Path) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_text(GOOD, encoding="utf-8")
+    first = load_registry(path)
+    assert load_registry(path) is first
+    assert load_registry(str(path)) is first
+
+
+def test_a_changed_sources_file_is_read_again_even_with_its_size_and_mtime(tmp_path: Path) -> None:
+    import os
+
+    path = tmp_path / "sources.toml"
+    path.write_text(GOOD, encoding="utf-8")
+    assert load_registry(path).by_name("alpha").title == "Alpha statement"
+    stamp = path.stat()
+    path.write_text(GOOD.replace("Alpha statement", "Omega statement"), encoding="utf-8")  # same length
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert path.stat().st_size == stamp.st_size and path.stat().st_mtime_ns == stamp.st_mtime_ns
+    assert load_registry(path).by_name("alpha").title == "Omega statement"
+
+
+def test_a_sources_file_that_turns_bad_is_refused_every_time(tmp_path: Path) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_text(GOOD, encoding="utf-8")
+    load_registry(path)
+    path.write_text(GOOD + entry(name='"alpha"', url='"https://example.org/z"'), encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(RegistryError) as info:
+            load_registry(path)
+        assert 'duplicate name "alpha"' in info.value.problems[0]
+    path.unlink()
+    with pytest.raises(RegistryError) as info:
+        load_registry(path)
+    assert info.value.problems == [f"{path}: sources file not found"]
+
+
+def test_a_baseline_removed_after_the_file_was_parsed_is_still_refused(tmp_path: Path) -> None:
+    path = tmp_path / "sources.toml"
+    (tmp_path / "seed.txt").write_text("The text.\n", encoding="utf-8")
+    path.write_text(entry(name='"a"', url='"https://e.org/"', baseline='"seed.txt"'), encoding="utf-8")
+    assert load_registry(path).sources[0].baseline == "seed.txt"
+    (tmp_path / "seed.txt").unlink()
+    with pytest.raises(RegistryError) as info:
+        load_registry(path)
+    assert info.value.problems == [f'{path}: source #1 "a": baseline file "seed.txt" not found '
+                                   f'(looked for {tmp_path / "seed.txt"})']
+
+
 # -- the real seeds ---------------------------------------------------------------
 
 

@@ -27,9 +27,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-from bs4 import BeautifulSoup, Tag
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup, Tag
 
 __all__ = ["ListingItem", "Pagination", "ListingPage", "ListingProfile", "LISTING_PROFILES", "parse_listing",
            "detect_listing_profile", "page_urls", "parse_pagination", "normalize_url", "url_key", "doc_id",
@@ -297,6 +299,10 @@ class ListingPage:
 
 
 def _parse(html: str) -> BeautifulSoup:
+    # imported here: the archive and the monitor import this module for its URL keys only,
+    # and bs4 with its CSS engine takes ~80 ms to import
+    from bs4 import BeautifulSoup
+
     return BeautifulSoup(html, "lxml")
 
 

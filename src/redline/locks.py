@@ -5,6 +5,7 @@ or deliver one alert at the same time.
     <archive>/locks/source-<name>.lock   held around one source's check (state read ->
                                          fetch -> commit) and its health update
     <archive>/locks/deliveries.lock      held around one delivery (claim -> send -> mark)
+    <archive>/locks/feeds.lock           held while the Atom feeds are brought up to date
 
 flock(2) locks belong to an open file: the kernel drops them when the process dies,
 SIGKILL included, so a crashed run never leaves a lock behind. The lock files stay
@@ -83,3 +84,8 @@ def source_lock(root: Path, name: str, *, wait: float = DEFAULT_WAIT) -> Abstrac
 def delivery_lock(root: Path, *, wait: float = DEFAULT_WAIT) -> AbstractContextManager[None]:
     """The lock held around one alert delivery (claim, send, mark)."""
     return file_lock(Path(root) / "locks" / "deliveries.lock", wait=wait, what="alert delivery")
+
+
+def feeds_lock(root: Path, *, wait: float = DEFAULT_WAIT) -> AbstractContextManager[None]:
+    """The lock held while the Atom feeds are brought up to date (runtime.refresh_feeds)."""
+    return file_lock(Path(root) / "locks" / "feeds.lock", wait=wait, what="the Atom feeds")

@@ -25,6 +25,7 @@ from typing import Iterator
 import httpx
 
 from .errors import PrefectUnavailable
+from .transport import tls_context
 
 QUIET_ENV = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -52,8 +53,8 @@ def _free_port() -> int:
 
 
 def healthy(api_url: str, *, timeout: float = 2.0) -> bool:
-    try:
-        return httpx.get(api_url.rstrip("/") + "/health", timeout=timeout).status_code == 200
+    try:  # the shared TLS context: a new one per call costs 25-65 ms, and a start-up polls every 0.25 s
+        return httpx.get(api_url.rstrip("/") + "/health", timeout=timeout, verify=tls_context()).status_code == 200
     except httpx.HTTPError:
         return False
 
@@ -107,6 +108,29 @@ def _stop(proc: subprocess.Popen) -> None:
         except ProcessLookupError:
             pass
         proc.wait()
+
+
+@contextmanager
+def foreground_run() -> Iterator[None]:
+    """Prefect settings for a flow run in a command's foreground (`redline run`, `discover`,
+    `refresh` without a server, the demo): no heartbeats, unless configured
+    (PREFECT_FLOWS_HEARTBEAT_FREQUENCY in the environment or a Prefect profile).
+
+    Heartbeats feed an automation, if one was set up, that marks a deployment's silent runs
+    as crashed. Prefect sends them every 180 s by default from a thread that sleeps in 1 s
+    steps, and a flow run waits for that thread at its end: up to 1 s, 0.5 s on average,
+    of every `redline run`. Deployment runs (`redline serve`) keep Prefect's default."""
+    from prefect.events.worker import EventsWorker
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings, temporary_settings
+
+    configured = "heartbeat_frequency" in get_current_settings().flows.model_fields_set
+    with temporary_settings(updates={} if configured else {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
+        # The run's last events (its tasks' and its own final states) are still being sent:
+        # wait for them here, as the exit would, but without Prefect's "Still processing
+        # items" warning on the terminal (the heartbeat's wait used to leave them the time).
+        if get_current_settings().api.url:  # else no events were sent (and none should start now)
+            EventsWorker.instance().wait_until_empty()
 
 
 @contextmanager

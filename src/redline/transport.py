@@ -8,6 +8,8 @@ read and write, so a server that sends a byte a second (headers included) is cut
 """
 from __future__ import annotations
 
+import functools
+import ssl
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -140,10 +142,19 @@ class GuardedBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The verifying TLS context (httpx's default: certifi, or SSL_CERT_FILE / SSL_CERT_DIR)
+    that redline's HTTP clients share (each Fetcher's transport, the Prefect health check):
+    making one loads the CA bundle, 25-65 ms here, which each host batch of a run paid
+    before; one context is safe to share between connections and threads."""
+    return httpx.create_ssl_context()
+
+
 def guarded_transport(policy: AddressPolicy, *, resolver: Resolver = resolve) -> httpx.HTTPTransport:
     """An httpx transport whose connections go through GuardedBackend. Environment proxies
     (HTTP_PROXY, ...) do not apply: redline connects to the sites directly."""
-    transport = httpx.HTTPTransport()
+    transport = httpx.HTTPTransport(verify=tls_context())
     pool = getattr(transport, "_pool", None)
     if not isinstance(pool, httpcore.ConnectionPool) or not hasattr(pool, "_network_backend"):
         raise RuntimeError("this httpx/httpcore version hides its connection pool; redline's address guard "

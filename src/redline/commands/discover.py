@@ -15,9 +15,12 @@ def run_discover_flow(settings: Settings, *, listings: Sequence[str] = (), tags:
     from flows.discover import discover  # imported late: Prefect reads its settings at import
 
     from ..discovery import ListingOutcome
+    from ..prefect_api import foreground_run
 
-    result = discover(listings=list(listings) or None, tags=list(tags) or None, sources_file=str(settings.sources),
-                      archive=str(settings.archive), depth=depth, topic_file=topic_file)
+    with foreground_run():
+        result = discover(listings=list(listings) or None, tags=list(tags) or None,
+                          sources_file=str(settings.sources), archive=str(settings.archive), depth=depth,
+                          topic_file=topic_file)
     return [ListingOutcome.from_dict(o) for o in result["listings"]], result
 
 

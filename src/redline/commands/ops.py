@@ -96,7 +96,7 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
     from ..prefect_api import quiet_prefect_env
     from ..sources import load_registry
     from ..status import outcomes_from_captures
-    from ..summary import summary_table
+    from ..summary import print_summary
 
     settings = _settings(args)
     registry = load_registry(settings.sources)
@@ -111,7 +111,7 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
         console.print("no `redline serve` is running for this archive: refreshing in this process", highlight=False)
         from .run import run_cycle_and_print
 
-        return run_cycle_and_print(settings, names=args.names or (), tags=args.tag or ())
+        return run_cycle_and_print(settings, names=args.names or (), tags=args.tag or (), all_rows=args.all_rows)
     os.environ["PREFECT_API_URL"] = api
     from ..serve import start_refresh, wait_for_run
 
@@ -135,7 +135,7 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
         state = wait_for_run(run.id, on_poll=poll)
         poll(state.name)
         outcomes = outcomes_from_captures(archive.captures_since(started, names))
-    console.print(summary_table(outcomes, title=f"refresh ({state.name.lower()})"))
+    print_summary(console, outcomes, title=f"refresh ({state.name.lower()})", all_rows=args.all_rows)
     return 0 if state.is_completed() else 1
 
 
@@ -234,12 +234,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("refresh", help="check sources now: a run of the served deployment (or in-process)",
                        description="Start a run of the served `monitor/all` deployment for the given sources; "
-                                   "with --wait, show progress and the summary table. Without a running "
-                                   "`redline serve`, the check runs in this process.")
+                                   "with --wait, show progress and the summary table (only the sources with "
+                                   "news when there are many). Without a running `redline serve`, the check "
+                                   "runs in this process.")
     p.add_argument("names", nargs="*", metavar="NAME", help="sources to refresh")
     p.add_argument("--tag", action="append", metavar="TAG", help="refresh sources with this tag (repeatable)")
     p.add_argument("--all", action="store_true", help="refresh every enabled source")
     p.add_argument("--wait", action="store_true", help="wait for the run and print its summary")
+    p.add_argument("--all-rows", action="store_true", help="list every source in the summary, unchanged ones too")
     add_location_args(p)
     p.set_defaults(func=_cmd_refresh)
 

@@ -5,6 +5,7 @@ import argparse
 from typing import Sequence
 
 from ..config import Settings
+from ..summary import FULL_TABLE_MAX
 from .common import add_location_args, console, err_console
 
 
@@ -13,23 +14,26 @@ def run_monitor_flow(settings: Settings, *, names: Sequence[str] = (), tags: Seq
     from flows.monitor import monitor  # imported late: Prefect reads its settings at import
 
     from ..model import CheckOutcome
+    from ..prefect_api import foreground_run
 
-    result = monitor(sources=list(names) or None, tags=list(tags) or None,
-                     sources_file=str(settings.sources), archive=str(settings.archive))
+    with foreground_run():
+        result = monitor(sources=list(names) or None, tags=list(tags) or None,
+                         sources_file=str(settings.sources), archive=str(settings.archive))
     return [CheckOutcome(**o) for o in result["outcomes"]], result["delivery"]
 
 
 def run_cycle_and_print(settings: Settings, *, names: Sequence[str] = (), tags: Sequence[str] = (),
-                        verbose: bool = False) -> int:
-    """Run one cycle through Prefect (starting a local server if needed) and print the summary."""
+                        verbose: bool = False, all_rows: bool = False) -> int:
+    """Run one cycle through Prefect (starting a local server if needed) and print the summary
+    (every source, or only those with news when there are many: see redline.summary)."""
     from ..prefect_api import prefect_api, quiet_prefect_env
-    from ..summary import summary_table
+    from ..summary import print_summary
 
     quiet_prefect_env(settings.archive / ".prefect", verbose=verbose)
     with console.status("starting Prefect and checking sources…"):
         with prefect_api(settings.archive / ".prefect"):
             outcomes, delivery = run_monitor_flow(settings, names=names, tags=tags)
-    console.print(summary_table(outcomes))
+    print_summary(console, outcomes, all_rows=all_rows)
     for line in delivery.get("errors", []):
         err_console.print(f"delivery failed: {line}", style="red", highlight=False)
     console.print(f"archive: {settings.archive}   alert log: {settings.archive / 'alerts.jsonl'}   "
@@ -46,15 +50,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     # unknown names fail here, in one line (discovered sources count)
     check_selection(registry, settings.archive, names=args.source or (), tags=args.tag or ())
-    return run_cycle_and_print(settings, names=args.source or (), tags=args.tag or (), verbose=args.verbose)
+    return run_cycle_and_print(settings, names=args.source or (), tags=args.tag or (), verbose=args.verbose,
+                               all_rows=args.all_rows)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser("run", help="run one monitoring cycle through Prefect and print a summary",
                          description="Check sources once (all enabled statements by default) through the "
-                                     "Prefect `monitor` flow; print a summary table.")
+                                     "Prefect `monitor` flow; print a summary table (when more than "
+                                     f"{FULL_TABLE_MAX} sources were checked, only those with news, and the totals).")
     run.add_argument("--source", action="append", metavar="NAME", help="check this source (repeatable)")
     run.add_argument("--tag", action="append", metavar="TAG", help="check sources with this tag (repeatable)")
     add_location_args(run)
+    run.add_argument("--all-rows", action="store_true", help="list every source in the summary, unchanged ones too")
     run.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own log lines")
     run.set_defaults(func=_cmd_run)
