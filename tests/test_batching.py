@@ -209,3 +209,32 @@ def test_a_waiting_check_keeps_no_body_but_its_row_says_how_long_it_was(tmp_path
     check = pending_check(state, result, run_id="r", revisit_of=RevisitOf("<urn:uuid:x>", result.url, result.fetched_at))
     assert check.result.body == b"" and check.result.text is None and check.body_bytes == len(body)
     assert check.revisit and len(check.record) < 1000
+
+
+def test_a_source_with_a_failing_episode_open_is_not_batched_and_gets_its_recovered_alert(stack) -> None:
+    """A run that died between a check and its health update leaves failures at 0 and the
+    episode 'failing': the next unchanged check must still close it (batched checks skip it)."""
+    cycle(stack, "1")
+    name = stack.registry.statements()[0].name
+    stack.archive.record_health(name, "failing")
+    assert stack.archive.state(name).health == "failing"
+    outcomes = {o.source: o for o in cycle(stack, "2")}
+    assert outcomes[name].not_modified and outcomes[name].extra.get("operator_alert") is not None
+    assert stack.archive.state(name).health == "ok"
+    rows = {r["source"]: r for r in captures(stack, "2")}
+    assert not is_batch_file(rows[name]["warc_path"])
+    assert all(is_batch_file(r["warc_path"]) for n, r in rows.items() if n != name)
+    kinds = [r["kind"] for r in stack.archive.query("SELECT kind FROM alerts WHERE source=?", (name,))]
+    assert kinds.count("recovered") == 1
+
+
+def test_the_state_a_check_reads_is_the_source_row_its_latest_version_and_its_health(stack) -> None:
+    name = stack.registry.statements()[0].name
+    cycle(stack, "1")
+    state = stack.archive.state(name)
+    latest = stack.archive.latest_version(name)
+    row = stack.archive.source_row(name)
+    assert (state.version_id, state.version_seq, state.text_sha256, state.version_capture_id,
+            state.normalizer_version) == (latest.id, latest.seq, latest.text_sha256, latest.capture_id,
+                                          latest.normalizer_version)
+    assert (state.etag, state.failures, state.checks, state.health) == (row["etag"], 0, row["checks"], "ok")

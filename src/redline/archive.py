@@ -160,6 +160,7 @@ class SourceState:
     state_since: str | None = None
     state_reason: str | None = None
     checks: int = 0                    # checks recorded so far (changes with every recorded check)
+    health: str = "ok"                 # operator health: "ok" | "failing" (redline.health)
 
 
 @dataclass(frozen=True)
@@ -343,17 +344,24 @@ class Archive:
         return self._query("SELECT * FROM sources ORDER BY name")
 
     def state(self, name: str) -> SourceState:
-        row = self.source_row(name)
-        latest = self.latest_version(name)
+        """The source's row, its latest version and its health, in one query (a check's first read)."""
+        rows = self._query(
+            """SELECT s.*, v.id AS v_id, v.seq AS v_seq, v.text_sha256 AS v_text, v.normalizer_version AS v_norm,
+                      v.capture_id AS v_capture, COALESCE(h.state, 'ok') AS health
+               FROM sources s
+               LEFT JOIN versions v ON v.id = (SELECT id FROM versions WHERE source = s.name ORDER BY seq DESC LIMIT 1)
+               LEFT JOIN source_health h ON h.source = s.name
+               WHERE s.name = ?""", (name,))
+        if not rows:
+            raise NotFoundError(f"no source named {name!r} in the archive at {self.root}")
+        row = rows[0]
         return SourceState(
             name=name, etag=row["etag"], last_modified=row["last_modified"],
             last_raw_sha256=row["last_raw_sha256"], failures=row["failures"],
-            version_id=latest.id if latest else None, version_seq=latest.seq if latest else 0,
-            text_sha256=latest.text_sha256 if latest else None,
-            normalizer_version=latest.normalizer_version if latest else None,
-            version_capture_id=latest.capture_id if latest else None,
+            version_id=row["v_id"], version_seq=row["v_seq"] or 0, text_sha256=row["v_text"],
+            normalizer_version=row["v_norm"], version_capture_id=row["v_capture"],
             state=row["state"], state_since=row["state_since"], state_reason=row["state_reason"],
-            checks=row["checks"],
+            checks=row["checks"], health=row["health"],
         )
 
     # -- versions ---------------------------------------------------------

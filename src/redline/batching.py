@@ -8,7 +8,8 @@ transaction; batched, a few hundred share one WARC file and one transaction
 4.5 KB on disk, and a fraction of the time).
 
 What a batch may hold: only checks that change nothing but "checked at": the source
-is active and healthy (no failure in a row, so its health cannot change), the answer
+is active and healthy (no failure in a row and no failing episode open, so its
+operator health cannot change and is not updated for it), the answer
 is one record (no redirect, no retry, no error). Everything else is archived at once
 by its check, as before.
 
@@ -32,7 +33,7 @@ DEFAULT_BATCH = 500
 
 def can_batch(state: SourceState, result: FetchResult) -> bool:
     """Whether an unchanged check of this source may wait for its batch (see the module docstring)."""
-    return state.state == "active" and state.failures == 0 and single_record(result)
+    return state.state == "active" and state.failures == 0 and state.health == "ok" and single_record(result)
 
 
 def pending_check(state: SourceState, result: FetchResult, *, run_id: str, revisit_of: RevisitOf | None = None,
@@ -57,10 +58,16 @@ class UnchangedBatch:
         self.errors: dict[str, str] = {}
         self.written = 0
         self._pending: list[PendingCheck] = []
+        self._held: set[str] = set()
         self._lock = threading.Lock()
+
+    def holds(self, source: str) -> bool:
+        """Whether this source's check was handed to the batch (so nothing else about it changed)."""
+        return source in self._held
 
     def add(self, check: PendingCheck) -> None:
         with self._lock:
+            self._held.add(check.source)
             self._pending.append(check)
             if len(self._pending) >= self.size:
                 self._write_locked()

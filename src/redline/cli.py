@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib
 import sys
 from typing import Sequence
@@ -10,6 +9,7 @@ from typing import Sequence
 from .commands import COMMAND_MODULES
 from .commands.common import err_console
 from .errors import RedlineError, RegistryError
+from .process import mark_command_process, settle
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,12 +21,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command. Without `argv` (the `redline` command itself, about to exit), the
-    objects made so far are frozen out of the garbage collector first: the interpreter's
-    last collection over Prefect's objects took ~0.25 s of every `redline run`."""
-    code = _run(argv)
+    """Run one command. Without `argv`, this is the `redline` command itself: its objects
+    are kept out of the garbage collector's way (redline.process) after its big imports
+    and before it exits."""
     if argv is None:
-        gc.freeze()
+        mark_command_process()
+    code = _run(argv)
+    settle()
     return code
 
 

@@ -50,8 +50,11 @@ def file_lock(path: Path, *, wait: float = DEFAULT_WAIT, what: str = "") -> Iter
             depths[key] -= 1
         return
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except FileNotFoundError:  # the first lock of an archive: make the folder
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
         raise ArchiveError(f"cannot open the lock file {path}: {exc.strerror or exc}") from None
     try:

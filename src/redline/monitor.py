@@ -312,7 +312,8 @@ def check_batch(sources: Sequence[Source], *, archive: Archive, fetcher: Fetcher
             with source_lock(archive.root, source.name):  # the check and its health update, as one
                 outcome = check_source(source, archive=archive, fetcher=fetcher, run_id=run_id, sinks=sinks,
                                        batch=batch)
-                ops_alert = update_health(archive, source.name, threshold=failure_threshold, sinks=operator_sinks)
+                ops_alert = None if batch.holds(source.name) else update_health(  # a held check was healthy
+                    archive, source.name, threshold=failure_threshold, sinks=operator_sinks)
             if ops_alert is not None:
                 outcome.extra["operator_alert"] = ops_alert
         except RedlineError as exc:

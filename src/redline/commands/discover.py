@@ -16,6 +16,9 @@ def run_discover_flow(settings: Settings, *, listings: Sequence[str] = (), tags:
 
     from ..discovery import ListingOutcome
     from ..prefect_api import foreground_run
+    from ..process import settle
+
+    settle()  # Prefect's ~1 s of imports, out of the garbage collector's way (the command's process only)
 
     with foreground_run():
         result = discover(listings=list(listings) or None, tags=list(tags) or None,

@@ -15,6 +15,9 @@ def run_monitor_flow(settings: Settings, *, names: Sequence[str] = (), tags: Seq
 
     from ..model import CheckOutcome
     from ..prefect_api import foreground_run
+    from ..process import settle
+
+    settle()  # Prefect's ~1 s of imports, out of the garbage collector's way (the command's process only)
 
     with foreground_run():
         result = monitor(sources=list(names) or None, tags=list(tags) or None,
