@@ -172,6 +172,7 @@ def targets(doc: dict) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cycle", default=str(RESULTS / "cycle.json"))
+    parser.add_argument("--fixed", default=str(RESULTS / "fixed.md"))
     parser.add_argument("--checks", default=str(RESULTS / "checks.md"))
     parser.add_argument("--diff", default=str(RESULTS / "diff.md"))
     parser.add_argument("--browse", default=str(RESULTS / "browse.md"))
@@ -199,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
            f"- cycles: `.venv/bin/python bench/bench_cycle.py --sizes ... --repeats ...` (this run: {sizes}; "
            f"REDLINE_HOST_CONCURRENCY={doc['concurrency']}, REDLINE_HOST_DELAY=0, site latency "
            f"{doc['latency']:g} s, {doc['change_share']:.0%} of pages reworded in a steady cycle)",
+           "- the fixed cost of a run: `.venv/bin/python bench/bench_fixed.py --runs 5` (each tool on one "
+           "source, and the imports alone)",
            "- the checks alone: `.venv/bin/python bench/bench_checks.py --pages 1000 --repeats 3` "
            "(redline.monitor.check_batch timed in one process: no interpreter start, imports, Prefect or "
            "summary; the per-check part of a cycle)",
@@ -226,7 +229,8 @@ def main(argv: list[str] | None = None) -> int:
            "Bytes added to the archive folder by one cycle (index.sqlite, WARC files, text blobs, feeds, "
            "alert log; not Prefect's home). Apparent = file sizes; allocated = blocks on disk (4 KB per "
            "small file on this ext4).", "", *archive_table(doc), ""]
-    for title, path in (("The checks alone (no Prefect, no CLI)", Path(args.checks)), ("Diff", Path(args.diff)),
+    for title, path in (("The fixed cost of a run", Path(args.fixed)),
+                        ("The checks alone (no Prefect, no CLI)", Path(args.checks)), ("Diff", Path(args.diff)),
                         ("Browse view", Path(args.browse))):
         md += [f"## {title}", ""]
         md += [path.read_text(encoding="utf-8").rstrip() if path.exists() else "not measured in this run", ""]
