@@ -173,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cycle", default=str(RESULTS / "cycle.json"))
     parser.add_argument("--fixed", default=str(RESULTS / "fixed.md"))
+    parser.add_argument("--served", default=str(RESULTS / "served.md"))
     parser.add_argument("--checks", default=str(RESULTS / "checks.md"))
     parser.add_argument("--diff", default=str(RESULTS / "diff.md"))
     parser.add_argument("--browse", default=str(RESULTS / "browse.md"))
@@ -202,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
            f"{doc['latency']:g} s, {doc['change_share']:.0%} of pages reworded in a steady cycle)",
            "- the fixed cost of a run: `.venv/bin/python bench/bench_fixed.py --runs 5` (each tool on one "
            "source, and the imports alone)",
+           "- served vs one-shot: `.venv/bin/python bench/bench_served.py --pages 1000 --repeats 3` (an "
+           "unchanged cycle as a run of the deployment `redline serve` serves, and as `redline run`, on one "
+           "archive)",
            "- the checks alone: `.venv/bin/python bench/bench_checks.py --pages 1000 --repeats 3` "
            "(redline.monitor.check_batch timed in one process: no interpreter start, imports, Prefect or "
            "summary; the per-check part of a cycle)",
@@ -230,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
            "alert log; not Prefect's home). Apparent = file sizes; allocated = blocks on disk (4 KB per "
            "small file on this ext4).", "", *archive_table(doc), ""]
     for title, path in (("The fixed cost of a run", Path(args.fixed)),
+                        ("A cycle under `redline serve`", Path(args.served)),
                         ("The checks alone (no Prefect, no CLI)", Path(args.checks)), ("Diff", Path(args.diff)),
                         ("Browse view", Path(args.browse))):
         md += [f"## {title}", ""]

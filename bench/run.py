@@ -1,4 +1,5 @@
-"""The benchmark suite: cycles, the fixed cost of a run, the checks alone, diff, browse view; then BENCHMARKS.md.
+"""The benchmark suite: cycles, the fixed cost of a run, served vs one-shot, the checks alone, diff, browse
+view; then BENCHMARKS.md.
 
     .venv/bin/python bench/run.py --sizes 100,1000 --repeats 5,3      (make bench)
     .venv/bin/python bench/run.py --sizes 100,1000,10000 --repeats 5,3,1   (make bench-large)
@@ -49,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     failed |= step("cycles", [py, "bench/bench_cycle.py", "--sizes", args.sizes, "--repeats", args.repeats,
                               "--concurrency", args.concurrency, "--out", str(RESULTS / "cycle.json")]) != 0
     if step("fixed", [py, "bench/bench_fixed.py", "--runs", "5"], out=RESULTS / "fixed.md", timeout=900) != 0:
+        failed = 1
+    if step("served", [py, "bench/bench_served.py", "--pages", "1000", "--repeats", "3"], out=RESULTS / "served.md",
+            timeout=1800) != 0:
         failed = 1
     checks_md = RESULTS / "checks.md"
     if step("checks", [py, "bench/bench_checks.py", "--pages", "1000", "--repeats", "3",
