@@ -69,9 +69,27 @@ def test_new_normalizer_rules_or_another_profile_normalize_again(plain, monkeypa
     assert len(calls) >= 3  # the page, and the latest version re-normalized from its raw capture
 
 
-def test_auto_profile_sources_always_normalize(plain) -> None:
+def test_an_identical_200_of_an_auto_profile_source_is_not_normalized_again(plain) -> None:
+    """Discovered statements have profile "auto": the capture remembers the profile asked for."""
     site, archive, source, run, calls = plain
     auto = Source(name="a", url=source.url, profile="auto")
     run(auto)
+    again = run(auto)
+    assert len(calls) == 1 and again.error is None and again.change is None
+    first, last = archive.query("SELECT * FROM captures WHERE source='a' ORDER BY id")
+    assert last["revisit"] == 1 and last["profile_asked"] == first["profile_asked"] == "auto"
+    assert last["profile"] == first["profile"] != "auto"  # the profile auto chose, kept
+    run(source)  # asked "mfa_zh" now: the text was made asking "auto", so it is made again
+    assert len(calls) == 2
+
+
+def test_a_capture_from_before_the_profile_asked_was_kept_normalizes_an_auto_source_again(plain) -> None:
+    site, archive, source, run, calls = plain
+    auto = Source(name="a", url=source.url, profile="auto")
     run(auto)
+    with archive._tx() as db:  # as an index of schema 3 left it
+        db.execute("UPDATE captures SET profile_asked = NULL")
+    run(auto)
+    assert len(calls) == 2
+    run(auto)  # that check kept the profile asked for
     assert len(calls) == 2

@@ -37,7 +37,7 @@ from .sources import NAME_RE
 from .warc import RevisitOf, WarcLocation, write_capture_warc
 
 BATCH_LABEL = "unchanged_checks"  # in the names of batch WARC files; never a source slug (no "_" in those)
-SCHEMA_VERSION = 3  # SCHEMA below is version 1; MIGRATIONS bring an index up to this one
+SCHEMA_VERSION = 4  # SCHEMA below is version 1; MIGRATIONS bring an index up to this one
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -127,6 +127,10 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
           # whether another check was recorded since a batched one read the source's state
         "ALTER TABLE sources ADD COLUMN checks INTEGER NOT NULL DEFAULT 0",
     ),
+    4: (  # the profile a capture's text was asked for ("auto" or a name; `profile` is the one used),
+          # so that an identical 200 of an "auto" source is known to give the same text (monitor._same_text)
+        "ALTER TABLE captures ADD COLUMN profile_asked TEXT",
+    ),
 }
 
 
@@ -205,6 +209,7 @@ class PendingCheck:
     text_sha256: str | None = None
     profile: str | None = None
     normalizer_version: int | None = None
+    profile_asked: str | None = None
     seen_checks: int = 0                 # the source's `checks` when this check read its state
 
 
@@ -437,7 +442,7 @@ class Archive:
                 ids.append(_insert_capture(db, c.source, c.result, run_id=c.run_id, error=None, warc=warc,
                                            raw_sha256=c.raw_sha256, text_sha256=c.text_sha256,
                                            profile=c.profile, normalizer_version=c.normalizer_version,
-                                           body_bytes=c.body_bytes))
+                                           body_bytes=c.body_bytes, profile_asked=c.profile_asked))
                 keep = not c.result.not_modified
                 _update_source(db, c.source, c.result, error=None, failed=False, keep=keep,
                                raw_sha256=c.raw_sha256, changed=False, now=None,
@@ -448,6 +453,7 @@ class Archive:
                      warc: WarcLocation | None = None, raw_sha256: str | None = None,
                      text_sha256: str | None = None, profile: str | None = None,
                      normalizer_version: int | None = None, error: str | None = None,
+                     profile_asked: str | None = None,
                      versions: Sequence[tuple[NewVersion, NewChange | None]] = (),
                      alert: NewAlert | None = None, sinks: Sequence[str] = (),
                      failed: bool | None = None, state: str | None = None) -> dict:
@@ -468,7 +474,7 @@ class Archive:
                 raise NotFoundError(f"no source named {source!r} in the archive at {self.root}")
             capture_id = _insert_capture(db, source, result, run_id=run_id, error=error, warc=warc,
                                          raw_sha256=raw_sha256, text_sha256=text_sha256, profile=profile,
-                                         normalizer_version=normalizer_version)
+                                         normalizer_version=normalizer_version, profile_asked=profile_asked)
             out["capture_id"] = capture_id
             last = db.execute("SELECT id, seq FROM versions WHERE source=? ORDER BY seq DESC LIMIT 1",
                               (source,)).fetchone()
@@ -737,19 +743,20 @@ def is_batch_file(warc_path: str) -> bool:
 def _insert_capture(db: sqlite3.Connection, source: str, result: FetchResult, *, run_id: str,
                     error: str | None, warc: WarcLocation | None, raw_sha256: str | None,
                     text_sha256: str | None, profile: str | None, normalizer_version: int | None,
-                    body_bytes: int | None = None) -> int:
+                    body_bytes: int | None = None, profile_asked: str | None = None) -> int:
     cur = db.execute(
         """INSERT INTO captures (source, run_id, url, final_url, fetched_at, status, not_modified, error,
            etag, last_modified, content_type, encoding, redirects, raw_sha256, body_bytes,
            warc_path, warc_offset, warc_length, warc_record_id, revisit, text_sha256, profile,
-           normalizer_version, elapsed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+           normalizer_version, elapsed, profile_asked) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
         (source, run_id, result.url, result.final_url, iso(result.fetched_at), result.status,
          int(result.not_modified), error, result.header("etag"), result.header("last-modified"),
          result.header("content-type"), result.encoding, json.dumps(list(result.redirects)),
          raw_sha256, len(result.body) if body_bytes is None else body_bytes,
          warc.path if warc else None, warc.offset if warc else None,
          warc.length if warc else None, warc.record_id if warc else None,
-         int(bool(warc and warc.revisit)), text_sha256, profile, normalizer_version, result.elapsed))
+         int(bool(warc and warc.revisit)), text_sha256, profile, normalizer_version, result.elapsed,
+         profile_asked))
     return int(cur.lastrowid)
 
 

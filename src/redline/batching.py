@@ -38,13 +38,14 @@ def can_batch(state: SourceState, result: FetchResult) -> bool:
 
 def pending_check(state: SourceState, result: FetchResult, *, run_id: str, revisit_of: RevisitOf | None = None,
                   raw_sha256: str | None = None, text_sha256: str | None = None, profile: str | None = None,
-                  normalizer_version: int | None = None) -> PendingCheck:
+                  normalizer_version: int | None = None, profile_asked: str | None = None) -> PendingCheck:
     """The check of the source in `state` with its WARC record built: the 304 response, or a
     revisit of `revisit_of`."""
     record, _, _, record_id, revisit = build_capture_warc(result, revisit_of=revisit_of, request=False)
     return PendingCheck(source=state.name, result=replace(result, body=b"", text=None), body_bytes=len(result.body),
                         run_id=run_id, record=record, record_id=record_id, revisit=revisit, raw_sha256=raw_sha256, text_sha256=text_sha256, profile=profile,
-                        normalizer_version=normalizer_version, seen_checks=state.checks)
+                        normalizer_version=normalizer_version, profile_asked=profile_asked,
+                        seen_checks=state.checks)
 
 
 class UnchangedBatch:

@@ -163,25 +163,27 @@ def _previous_text(archive: Archive, source: Source, state) -> tuple[str | None,
 
 def _same_text(archive: Archive, source: Source, state, result: FetchResult,
                raw_sha: str | None) -> tuple[str, str] | None:
-    """(text sha256, profile) when this 200 is byte-identical to a capture whose text is the
-    current version's, made at the same final URL with the same profile under today's
-    normalizer rules: normalizing it again would give that text, so the check can skip it
-    (issue #7: a server without 304s otherwise costs a full normalize per unchanged page).
-    None whenever anything differs, or the source is removed, or its profile is "auto"
-    (the capture keeps the profile used, not the one asked for)."""
+    """(text sha256, profile used) when this 200 is byte-identical to a capture whose text is
+    the current version's, made at the same final URL, asked for the same profile ("auto"
+    included) under today's normalizer rules: normalizing it again would give that text, so
+    the check can skip it (issue #7: a server without 304s otherwise costs a full normalize
+    per unchanged page). None whenever anything differs, or the source is removed. A capture
+    from before schema 4 has no `profile_asked`: it counts when the profile it used is the
+    named one asked for now."""
     if (raw_sha is None or result.status != 200 or result.text is None or state.state == "removed"
-            or state.text_sha256 is None or state.normalizer_version != NORMALIZER_VERSION
-            or source.profile == "auto"):
+            or state.text_sha256 is None or state.normalizer_version != NORMALIZER_VERSION):
         return None
     rows = archive.query(
-        "SELECT text_sha256, profile, final_url, normalizer_version FROM captures WHERE source=? "
+        "SELECT text_sha256, profile, profile_asked, final_url, normalizer_version FROM captures WHERE source=? "
         "AND raw_sha256=? AND text_sha256 IS NOT NULL AND error IS NULL ORDER BY id DESC LIMIT 1",
         (source.name, raw_sha))
     if not rows:
         return None
     row = rows[0]
+    asked = row["profile_asked"] if row["profile_asked"] is not None else (
+        row["profile"] if source.profile != "auto" else None)
     if (row["text_sha256"] != state.text_sha256 or row["normalizer_version"] != NORMALIZER_VERSION
-            or row["final_url"] != result.final_url or row["profile"] != source.profile):
+            or row["final_url"] != result.final_url or asked != source.profile):
         return None
     return row["text_sha256"], row["profile"]
 
@@ -219,7 +221,8 @@ def _check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id:
         text_sha, profile = same or (None, None)
         batch.add(pending_check(state, result, run_id=run_id, revisit_of=revisit_of, raw_sha256=raw_sha,
                                 text_sha256=text_sha, profile=profile,
-                                normalizer_version=NORMALIZER_VERSION if same else None))
+                                normalizer_version=NORMALIZER_VERSION if same else None,
+                                profile_asked=source.profile if same else None))
         return outcome
     warc = archive.write_warc(source.name, result, revisit_of=revisit_of)
     norm = None if result.error or result.not_modified or same else normalize(
@@ -244,7 +247,8 @@ def _check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id:
         return outcome
     if same is not None and not gone:  # byte-identical page: its text is the current version's
         archive.record_check(source.name, result, run_id=run_id, warc=warc, raw_sha256=raw_sha,
-                             text_sha256=same[0], profile=same[1], normalizer_version=NORMALIZER_VERSION)
+                             text_sha256=same[0], profile=same[1], normalizer_version=NORMALIZER_VERSION,
+                             profile_asked=source.profile)
         return outcome
 
     error = None
@@ -285,7 +289,7 @@ def _check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id:
         alert = restored_alert(source, state, result.final_url, change=alert)
     done = archive.record_check(
         source.name, result, run_id=run_id, warc=warc, raw_sha256=raw_sha,
-        text_sha256=sha256_text(norm.text), profile=norm.profile,
+        text_sha256=sha256_text(norm.text), profile=norm.profile, profile_asked=source.profile,
         normalizer_version=NORMALIZER_VERSION, versions=versions, alert=alert, sinks=sinks,
         state="active" if restored else None)
     outcome.new_version = bool(done["version_ids"])
