@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     serve = subprocess.Popen([str(BIN / "redline"), "serve", *where], env=env, stdout=log_file,
                              stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     times: dict[str, list[float]] = {
-        "served: `redline refresh --all --wait` (polls every 1 s; the runner looks for runs every 10 s)": [],
+        "served: `redline refresh --all --wait` (a client that imports Prefect, polls every 1 s; the runner looks for runs every 2 s)": [],
         "served: the flow run, from the runner taking it (new process, imports, flow) to its end": [],
         "served: the flow run, from Running to its end (the flow alone)": [],
         "one-shot: `redline run`": []}
