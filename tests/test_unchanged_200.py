@@ -81,6 +81,10 @@ def test_an_identical_200_of_an_auto_profile_source_is_not_normalized_again(plai
     assert last["profile"] == first["profile"] != "auto"  # the profile auto chose, kept
     run(source)  # asked "mfa_zh" now: the text was made asking "auto", so it is made again
     assert len(calls) == 2
+    run(source)  # and then kept: asked and used are the same, so nothing is stored beside the profile
+    assert len(calls) == 2
+    newest = archive.query("SELECT profile, profile_asked FROM captures ORDER BY id DESC LIMIT 1")[0]
+    assert (newest["profile"], newest["profile_asked"]) == ("mfa_zh", None)
 
 
 def test_a_capture_from_before_the_profile_asked_was_kept_normalizes_an_auto_source_again(plain) -> None:
@@ -89,6 +93,7 @@ def test_a_capture_from_before_the_profile_asked_was_kept_normalizes_an_auto_sou
     run(auto)
     with archive._tx() as db:  # as an index of schema 3 left it
         db.execute("UPDATE captures SET profile_asked = NULL")
+    assert archive.query("SELECT profile FROM captures")[0]["profile"] != "auto"
     run(auto)
     assert len(calls) == 2
     run(auto)  # that check kept the profile asked for

@@ -127,8 +127,10 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
           # whether another check was recorded since a batched one read the source's state
         "ALTER TABLE sources ADD COLUMN checks INTEGER NOT NULL DEFAULT 0",
     ),
-    4: (  # the profile a capture's text was asked for ("auto" or a name; `profile` is the one used),
-          # so that an identical 200 of an "auto" source is known to give the same text (monitor._same_text)
+    4: (  # the profile a capture's text was asked for when it is not the one used (`profile`): "auto",
+          # or a name whose body was not on the page; NULL when the two are the same (most rows: a
+          # batched check stays as small as before). monitor._same_text: an identical 200 of an
+          # "auto" source is known to give the same text
         "ALTER TABLE captures ADD COLUMN profile_asked TEXT",
     ),
 }
@@ -756,7 +758,7 @@ def _insert_capture(db: sqlite3.Connection, source: str, result: FetchResult, *,
          warc.path if warc else None, warc.offset if warc else None,
          warc.length if warc else None, warc.record_id if warc else None,
          int(bool(warc and warc.revisit)), text_sha256, profile, normalizer_version, result.elapsed,
-         profile_asked))
+         None if profile_asked == profile else profile_asked))
     return int(cur.lastrowid)
 
 

@@ -167,9 +167,9 @@ def _same_text(archive: Archive, source: Source, state, result: FetchResult,
     the current version's, made at the same final URL, asked for the same profile ("auto"
     included) under today's normalizer rules: normalizing it again would give that text, so
     the check can skip it (issue #7: a server without 304s otherwise costs a full normalize
-    per unchanged page). None whenever anything differs, or the source is removed. A capture
-    from before schema 4 has no `profile_asked`: it counts when the profile it used is the
-    named one asked for now."""
+    per unchanged page). None whenever anything differs, or the source is removed. A capture's
+    `profile_asked` is NULL when it is the profile used (and in captures from before schema 4,
+    which then count only for the named profile they used: never for "auto")."""
     if (raw_sha is None or result.status != 200 or result.text is None or state.state == "removed"
             or state.text_sha256 is None or state.normalizer_version != NORMALIZER_VERSION):
         return None
@@ -180,8 +180,7 @@ def _same_text(archive: Archive, source: Source, state, result: FetchResult,
     if not rows:
         return None
     row = rows[0]
-    asked = row["profile_asked"] if row["profile_asked"] is not None else (
-        row["profile"] if source.profile != "auto" else None)
+    asked = row["profile_asked"] or row["profile"]
     if (row["text_sha256"] != state.text_sha256 or row["normalizer_version"] != NORMALIZER_VERSION
             or row["final_url"] != result.final_url or asked != source.profile):
         return None
