@@ -27,9 +27,9 @@ from pathlib import Path
 import anyio
 import httpx
 
-from redline import views
-from redline.archive import Archive, NewAlert, NewChange, NewVersion
-from redline.model import FetchResult, Source
+from redline.store import readmodel as views
+from redline.store.sqlite import Archive, NewAlert, NewChange, NewVersion
+from redline.core.model import FetchResult, Source
 from redline.web.app import create_app
 
 PROJECT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""The checks alone: redline.monitor.check_batch in this process, without Prefect or the CLI.
+"""The checks alone: redline.monitor.check.check_batch in this process, without Prefect or the CLI.
 
     .venv/bin/python bench/bench_checks.py [--pages 1000] [--repeats 3] [--concurrency 2] [--profile]
 
@@ -27,11 +27,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_cycle import Site, bench_site, folder_bytes, log  # noqa: E402
 
-from redline.archive import Archive  # noqa: E402
-from redline.config import FetchSettings  # noqa: E402
-from redline.monitor import check_batch, prepare_archive  # noqa: E402
-from redline.runtime import make_fetcher  # noqa: E402
-from redline.sources import load_registry  # noqa: E402
+from redline.store.sqlite import Archive  # noqa: E402
+from redline.core.config import FetchSettings  # noqa: E402
+from redline.monitor.check import check_batch, prepare_archive  # noqa: E402
+from redline.alerts.feeds import make_fetcher  # noqa: E402
+from redline.registry.load import load_registry  # noqa: E402
 
 
 def archive_bytes(root: Path) -> int:

@@ -1,4 +1,4 @@
-"""Time redline.diff.diff_texts on statement-sized texts; prints a markdown table.
+"""Time redline.text.diff.diff_texts on statement-sized texts; prints a markdown table.
 
     .venv/bin/python bench/bench_diff.py [--runs 5] [--timeout 30]
 
@@ -19,7 +19,7 @@ import time
 import tomllib
 from pathlib import Path
 
-from redline.diff import diff_texts
+from redline.text.diff import diff_texts
 
 PROJECT = Path(__file__).resolve().parents[1]
 

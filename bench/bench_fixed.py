@@ -6,7 +6,7 @@ Each line is the median wall time of a subprocess (interpreter start to exit) ov
 --runs, run back to back:
 
     interpreter         python -c pass
-    floor's imports     python -c "import httpx, redline.normalize"   (what bench/floor.py loads)
+    floor's imports     python -c "import httpx, redline.text.normalize"   (what bench/floor.py loads)
     redline's imports   python -c "import flows.monitor"              (Prefect and redline: what `redline run` loads)
     redline, 1 source   `redline run` of one source the site answers with a 304, through a Prefect
                         server started beforehand (the benchmark's set-up): a whole one-shot run
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         uw_env = {**base, "HOME": str(work)}
         steps = [
             ("interpreter (`python -c pass`)", [py, "-c", "pass"], env),
-            ("the floor's imports (httpx, redline.normalize)", [py, "-c", "import httpx, redline.normalize"], env),
+            ("the floor's imports (httpx, redline.text.normalize)", [py, "-c", "import httpx, redline.text.normalize"], env),
             ("redline's imports (`import flows.monitor`: Prefect and redline)", [py, "-c", "import flows.monitor"], env),
             ("`redline run`, 1 source (a 304), Prefect server already up",
              [str(BIN / "redline"), "run", "--sources", str(sources), "--archive", str(work / "archive")], env),

@@ -6,7 +6,7 @@ jobs.json is a list of [url, profile]. One httpx.Client with redline's client
 settings (timeout, headers, no redirect following), --concurrency threads,
 conditional GETs from the ETag / Last-Modified kept in --state (a JSON file,
 as the tool's memory between cycles), charset decoding and
-redline.normalize.normalize with the page's profile for each 200. No archive,
+redline.text.normalize.normalize with the page's profile for each 200. No archive,
 no diff, no Prefect. Prints one JSON line: pages, statuses, seconds.
 """
 from __future__ import annotations
@@ -19,9 +19,9 @@ from pathlib import Path
 
 import httpx
 
-from redline.charset import decode_body
-from redline.fetch import ACCEPT, DEFAULT_UA
-from redline.normalize import normalize
+from redline.ingest.charset import decode_body
+from redline.ingest.fetch import ACCEPT, DEFAULT_UA
+from redline.text.normalize import normalize
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
            "unchanged cycle as a run of the deployment `redline serve` serves, and as `redline run`, on one "
            "archive)",
            "- the checks alone: `.venv/bin/python bench/bench_checks.py --pages 1000 --repeats 3` "
-           "(redline.monitor.check_batch timed in one process: no interpreter start, imports, Prefect or "
+           "(redline.monitor.check.check_batch timed in one process: no interpreter start, imports, Prefect or "
            "summary; the per-check part of a cycle)",
            "- diff: `.venv/bin/python bench/bench_diff.py --runs 5`",
            "- browse: `.venv/bin/python bench/bench_browse.py` (when it exists)", "",
@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
            "interpreter start, imports, the flow, fetch, WARC, normalize, diff, alerts, feeds, the summary table.",
            "- **floor** (bench/floor.py): the same pages with one httpx.Client (redline's client settings), "
            f"{doc['concurrency']} threads, conditional GETs from ETags kept between cycles, charset decoding and "
-           "`redline.normalize.normalize` with the page's profile. Nothing else.",
+           "`redline.text.normalize.normalize` with the page's profile. Nothing else.",
            "- **urlwatch** 2.29 (own venv): one job per page with the filter `css: <the profile's body "
            "selector>` then `html2text: {method: bs4, parser: lxml}` (main content to text with the same "
            "parser), its own cache (minidb/SQLite), its default parallelism (10 threads), its ETag handling "

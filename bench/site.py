@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/site.py --pages 1000 [--port 0] [--latency 0] [--no-conditional]
 
-Pages are built with redline.replay.seed_page in the three real MFA templates
+Pages are built with redline.demo.pages.seed_page in the three real MFA templates
 (mfa_en_legacy, mfa_en_2024, mfa_zh; one page in three each), with synthetic
 statement text of sentences reshuffled per page from the seed statements and
 the MFA fixture pages (tests/fixtures/mfa/), so each page is about 30 KB and no
@@ -62,7 +62,7 @@ def page_path(i: int) -> str:
 def _sentences() -> dict[str, list[str]]:
     """Sentence pools: English from the seed statements and English fixtures, Chinese from the
     Chinese fixtures and the diff test corpus."""
-    from redline.normalize import normalize
+    from redline.text.normalize import normalize
 
     fixtures = PROJECT / "tests" / "fixtures" / "mfa"
     en_text = [p.read_text(encoding="utf-8") for p in sorted((PROJECT / "seeds").glob("*.txt"))]
@@ -79,7 +79,7 @@ class Pages:
     """The site's pages: text per page and version, rendered once per version."""
 
     def __init__(self, n: int, seed: int = 2024) -> None:
-        from redline.replay import seed_page
+        from redline.demo.pages import seed_page
 
         self._seed_page = seed_page
         self.n = n

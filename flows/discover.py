@@ -1,4 +1,4 @@
-"""The `discover` flow: thin Prefect wiring of redline.discovery.
+"""The `discover` flow: thin Prefect wiring of redline.discovery.cycle.
 
 One task per listing host (like the monitor flow's per-host tasks): a host's
 listings, and the new statements found on them, are read by one Fetcher that
@@ -15,14 +15,14 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.monitor import deliver_alerts
-from redline.archive import Archive
-from redline.config import Settings
-from redline.discover_summary import discover_markdown
-from redline.discovery import ListingOutcome, depth_setting, discover_batch, group_listings, select_listings
-from redline.monitor import prepare_archive, tracked_sources
-from redline.runtime import make_fetcher, make_sinks
-from redline.sources import load_registry
-from redline.topic import load_topic, topic_path
+from redline.store.sqlite import Archive
+from redline.core.config import Settings
+from redline.discovery.report import discover_markdown
+from redline.discovery.cycle import ListingOutcome, depth_setting, discover_batch, group_listings, select_listings
+from redline.monitor.check import prepare_archive, tracked_sources
+from redline.alerts.feeds import make_fetcher, make_sinks
+from redline.registry.load import load_registry
+from redline.discovery.topic import load_topic, topic_path
 
 
 @task(name="discover-host", retries=1, retry_delay_seconds=5)

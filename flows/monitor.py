@@ -1,4 +1,4 @@
-"""The `monitor` flow: thin Prefect wiring of redline.monitor.
+"""The `monitor` flow: thin Prefect wiring of redline.monitor.check.
 
 Granularity (measured, see README "Prefect"): one task per host, not per page.
 A Prefect task costs ~12-16 ms of client time and ~68 ms of server CPU here, so
@@ -14,13 +14,13 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from redline.archive import Archive
-from redline.config import Settings
-from redline.model import CheckOutcome
-from redline.monitor import check_batch, deliver_pending, group_by_host, prepare_archive, select_sources, tracked_sources
-from redline.runtime import make_fetcher, make_sinks, refresh_feeds
-from redline.sources import load_registry
-from redline.summary import markdown_summary
+from redline.store.sqlite import Archive
+from redline.core.config import Settings
+from redline.core.model import CheckOutcome
+from redline.monitor.check import check_batch, deliver_pending, group_by_host, prepare_archive, select_sources, tracked_sources
+from redline.alerts.feeds import make_fetcher, make_sinks, refresh_feeds
+from redline.registry.load import load_registry
+from redline.monitor.report import markdown_summary
 
 
 @task(name="check-host", retries=1, retry_delay_seconds=5)

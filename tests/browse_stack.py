@@ -17,14 +17,14 @@ from typing import Iterator
 import anyio
 import httpx
 
-from redline.archive import Archive
-from redline.demo import loopback_path, write_demo_registry
-from redline.fetch import Fetcher
-from redline.loopback import LoopbackSite
-from redline.model import Source
-from redline.monitor import check_batch, check_source, prepare_archive
-from redline.replay import seed_page
-from redline.sources import load_registry
+from redline.store.sqlite import Archive
+from redline.demo.run import loopback_path, write_demo_registry
+from redline.ingest.fetch import Fetcher
+from redline.demo.loopback import LoopbackSite
+from redline.core.model import Source
+from redline.monitor.check import check_batch, check_source, prepare_archive
+from redline.demo.pages import seed_page
+from redline.registry.load import load_registry
 
 PROJECT = Path(__file__).resolve().parents[1]
 WORDING = ("should play a leading role", "should play a central role")

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from redline.archive import Archive
-from redline.demo import loopback_path, write_demo_registry
-from redline.fetch import Fetcher
-from redline.loopback import LoopbackSite
-from redline.monitor import prepare_archive
-from redline.replay import seed_page
-from redline.sources import Registry, load_registry
+from redline.store.sqlite import Archive
+from redline.demo.run import loopback_path, write_demo_registry
+from redline.ingest.fetch import Fetcher
+from redline.demo.loopback import LoopbackSite
+from redline.monitor.check import prepare_archive
+from redline.demo.pages import seed_page
+from redline.registry.load import Registry, load_registry
 
 PROJECT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -61,7 +61,7 @@ def stack(tmp_path: Path, seed_registry: Registry):
 @pytest.fixture
 def wide_console():
     """The CLI console at a width where tables don't fold names (capsys has no terminal)."""
-    from redline.commands.common import console
+    from redline.cli.common import console
 
     before = console.width
     console.width = 220

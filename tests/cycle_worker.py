@@ -12,13 +12,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from redline.alerts import JsonlSink
-from redline.archive import Archive
-from redline.fetch import Fetcher
-from redline.model import Alert
-from redline.monitor import check_batch, deliver_pending, prepare_archive
-from redline.runtime import refresh_feeds
-from redline.sources import load_registry
+from redline.alerts.sinks import JsonlSink
+from redline.store.sqlite import Archive
+from redline.ingest.fetch import Fetcher
+from redline.core.model import Alert
+from redline.monitor.check import check_batch, deliver_pending, prepare_archive
+from redline.alerts.feeds import refresh_feeds
+from redline.registry.load import load_registry
 
 MONITOR_SINKS = ("alert-log", "remote")
 OPERATOR_SINKS = ("operator-log",)

@@ -13,10 +13,10 @@ from typing import Iterator
 import feedparser
 import pytest
 
-from redline.alerts import (AppriseSink, JsonlSink, NotifyConfig, alert_body, load_notify_config, redact_url,
+from redline.alerts.sinks import (AppriseSink, JsonlSink, NotifyConfig, alert_body, load_notify_config, redact_url,
                             render_atom_feed, scrub, sink_name_for_url, split_urls, write_atom_feed)
-from redline.errors import ConfigError, DeliveryError
-from redline.model import Alert
+from redline.core.errors import ConfigError, DeliveryError
+from redline.core.model import Alert
 
 T0 = datetime(2026, 11, 22, 9, 41, tzinfo=timezone.utc)
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from redline.archive import Archive, NewAlert, NewChange, NewVersion, sha256_text
-from redline.errors import ArchiveError, NotFoundError
-from redline.model import FetchResult, Source
+from redline.store.sqlite import Archive, NewAlert, NewChange, NewVersion, sha256_text
+from redline.core.errors import ArchiveError, NotFoundError
+from redline.core.model import FetchResult, Source
 
 WHEN = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
 SRC = Source(name="s1", url="https://example.org/a.html", title="A statement", date="2020-12-16 22:36")

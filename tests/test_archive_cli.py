@@ -11,7 +11,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from browse_stack import HOSTILE, browse_stack
-from redline.cli import main
+from redline.cli.main import main
 
 
 @pytest.fixture(scope="module")

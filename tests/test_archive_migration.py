@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from redline.archive import SCHEMA, SCHEMA_VERSION, Archive
-from redline.errors import ArchiveError
+from redline.store.sqlite import SCHEMA, SCHEMA_VERSION, Archive
+from redline.core.errors import ArchiveError
 
 
 def old_index(root: Path) -> Path:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import httpx
 
-from redline.archive import Archive
-from redline.fetch import Fetcher
-from redline.model import Source
-from redline.monitor import check_batch
+from redline.store.sqlite import Archive
+from redline.ingest.fetch import Fetcher
+from redline.core.model import Source
+from redline.monitor.check import check_batch
 
 PAGE = ("<html><head><title>Statement {i}</title></head><body><div class='article'><h1>Statement {i}</h1>"
         "<p>The parties reaffirmed their commitment to an open, secure, stable, accessible and peaceful "

@@ -10,13 +10,13 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
-import redline.archive as archive_mod
-from redline import views
-from redline.archive import is_batch_file
-from redline.batching import UnchangedBatch
-from redline.export import export_warc
-from redline.monitor import check_batch, check_source
-from redline.verify import verify_archive
+import redline.store.sqlite as archive_mod
+from redline.store import readmodel as views
+from redline.store.sqlite import is_batch_file
+from redline.store.batching import UnchangedBatch
+from redline.store.export import export_warc
+from redline.monitor.check import check_batch, check_source
+from redline.store.verify import verify_archive
 
 WORDING = ("should play a leading role", "should play a central role")
 
@@ -161,10 +161,10 @@ def test_export_and_the_browse_warc_link_give_only_the_sources_own_records(stack
 
 
 def test_identical_200s_are_batched_as_revisits_of_the_first_capture(tmp_path) -> None:
-    from redline.archive import Archive
-    from redline.fetch import Fetcher
-    from redline.loopback import LoopbackSite
-    from redline.model import Source
+    from redline.store.sqlite import Archive
+    from redline.ingest.fetch import Fetcher
+    from redline.demo.loopback import LoopbackSite
+    from redline.core.model import Source
 
     page = ("<html><body><div id='News_Body_Txt_A'><p>China stands ready to work with all parties."
             "</p></div></body></html>").encode()
@@ -195,10 +195,10 @@ def test_verify_names_a_batch_row_whose_record_length_is_wrong(stack) -> None:
 def test_a_waiting_check_keeps_no_body_but_its_row_says_how_long_it_was(tmp_path) -> None:
     from datetime import datetime, timezone
 
-    from redline.archive import SourceState
-    from redline.batching import pending_check
-    from redline.model import FetchResult
-    from redline.warc import RevisitOf
+    from redline.store.sqlite import SourceState
+    from redline.store.batching import pending_check
+    from redline.core.model import FetchResult
+    from redline.store.warc import RevisitOf
 
     body = b"<html>" + b"x" * 30_000 + b"</html>"
     result = FetchResult(url="http://a.example/", final_url="http://a.example/", status=200, body=body,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from redline.charset import codec_name, decode_body, is_probably_text, media_type
+from redline.ingest.charset import codec_name, decode_body, is_probably_text, media_type
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mfa"
 ZH_PAGE = FIXTURES / "cw_zh_presser_t1624087_2018-12-21_cyber.html"

@@ -1,4 +1,4 @@
-"""redline.classify: none / trivial / substantive, with reasons."""
+"""redline.text.classify: none / trivial / substantive, with reasons."""
 from __future__ import annotations
 
 import re
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from redline.classify import classify, compile_masks, words
+from redline.text.classify import classify, compile_masks, words
 
 SEED = (Path(__file__).resolve().parents[1] / "seeds" / "000_f3c8cea24e4c5715.txt").read_text(encoding="utf-8")
 DATE_MASK = r"Updated \d{4}-\d{2}-\d{2} \d{2}:\d{2}"

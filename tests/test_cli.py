@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from redline.cli import build_parser, main
+from redline.cli.main import build_parser, main
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -63,7 +63,7 @@ def test_run_without_network_fails_each_source_in_one_line_and_ends_normally(tmp
     assert "Traceback" not in out and "telemetry" not in out.lower()
     for host in ("www.fmprc.gov.cn", "un.china-mission.gov.cn", "www.china-un.ch", "www.cac.gov.cn"):
         assert host in out
-    from redline.archive import Archive
+    from redline.store.sqlite import Archive
 
     with Archive(archive) as a:
         assert a.counts()["versions"] == 5 and a.counts()["alerts"] == 0
@@ -71,11 +71,11 @@ def test_run_without_network_fails_each_source_in_one_line_and_ends_normally(tmp
 
 
 def test_the_redline_process_itself_freezes_its_objects_after_its_imports() -> None:
-    """redline.process.settle: gc.freeze in the command's own interpreter only."""
+    """redline.cli.process.settle: gc.freeze in the command's own interpreter only."""
     import subprocess
     import sys
 
-    code = ("import gc; from redline import process; process.settle(); a = gc.get_freeze_count(); "
+    code = ("import gc; from redline.cli import process; process.settle(); a = gc.get_freeze_count(); "
             "process.mark_command_process(); process.settle(); print(a, gc.get_freeze_count() > 0)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["0", "True"]

@@ -1,5 +1,5 @@
 """Two runs at once (a scheduled run and a manual refresh) over one archive: per-source and
-delivery locks (redline.locks) keep them from duplicating versions, alerts or deliveries.
+delivery locks (redline.store.locks) keep them from duplicating versions, alerts or deliveries.
 
 The site answers slowly (0.2 s a page), so both runs are fetching the same pages at the
 same moment; without the locks both record each change (or one fails on the version
@@ -17,9 +17,9 @@ import pytest
 
 import cycle_worker
 from faultsite import FaultSite
-from redline.archive import Archive
-from redline.locks import file_lock, source_lock
-from redline.verify import verify_archive
+from redline.store.sqlite import Archive
+from redline.store.locks import file_lock, source_lock
+from redline.store.verify import verify_archive
 
 SOURCES = 4
 DELAY = 0.2

@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 
 import cycle_worker
-from redline.archive import Archive
-from redline.loopback import LoopbackSite
-from redline.verify import verify_archive
+from redline.store.sqlite import Archive
+from redline.demo.loopback import LoopbackSite
+from redline.store.verify import verify_archive
 
 SOURCES = 8
 ROUNDS = int(os.environ.get("REDLINE_CRASH_ROUNDS", "25"))
@@ -54,7 +54,7 @@ def write_registry(path: Path, site: LoopbackSite) -> None:
 @pytest.fixture(scope="module")
 def forkserver():
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["redline.monitor", "redline.runtime", "redline.verify"])  # not tests/: 3.11's
+    ctx.set_forkserver_preload(["redline.monitor.check", "redline.alerts.feeds", "redline.store.verify"])  # not tests/: 3.11's
     # forkserver ignores the parent's sys.path when preloading (children get it, and import cycle_worker fast)
     return ctx
 

@@ -1,4 +1,4 @@
-"""redline.diff: token diffs (words; CJK characters), hunks, stats, renderings, the two engines."""
+"""redline.text.diff: token diffs (words; CJK characters), hunks, stats, renderings, the two engines."""
 from __future__ import annotations
 
 import random
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from redline.diff import (DELETE, EQUAL, INSERT, DiffStats, TextDiff, count_words, diff_texts, diff_tokens,
+from redline.text.diff import (DELETE, EQUAL, INSERT, DiffStats, TextDiff, count_words, diff_texts, diff_tokens,
                           render_html, render_terminal, render_text, render_unified, tokenize)
 
 PROJECT = Path(__file__).resolve().parents[1]

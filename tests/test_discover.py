@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from redline.discover import (Pagination, doc_id, doc_key, find_date, is_home_url, normalize_url, opening_lines,
+from redline.discovery.listing import (Pagination, doc_id, doc_key, find_date, is_home_url, normalize_url, opening_lines,
                               page_urls, parse_listing, parse_pagination, url_date, url_key)
-from redline.errors import ConfigError
-from redline.replay_discovery import Entry, listing_page
-from redline.sources import load_registry
-from redline.topic import DEFAULT_TERMS, default_topic, load_topic, parse_topic, topic_path
+from redline.core.errors import ConfigError
+from redline.demo.listing_pages import Entry, listing_page
+from redline.registry.load import load_registry
+from redline.discovery.topic import DEFAULT_TERMS, default_topic, load_topic, parse_topic, topic_path
 
 MFA = Path(__file__).resolve().parent / "fixtures" / "mfa"
 PROJECT = Path(__file__).resolve().parents[1]

@@ -5,14 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from redline.archive import ItemClaim
-from redline.discover import url_key
-from redline.discovery import discover_listing, source_name
-from redline.model import Source
-from redline.monitor import check_source
-from redline.replay import seed_page
-from redline.replay_discovery import Entry, listing_page
-from redline.topic import default_topic
+from redline.store.sqlite import ItemClaim
+from redline.discovery.listing import url_key
+from redline.discovery.cycle import discover_listing, source_name
+from redline.core.model import Source
+from redline.monitor.check import check_source
+from redline.demo.pages import seed_page
+from redline.demo.listing_pages import Entry, listing_page
+from redline.discovery.topic import default_topic
 
 MFA = Path(__file__).resolve().parent / "fixtures" / "mfa"
 LISTING_PATH = "/www.fmprc.gov.cn/eng/wjb/zzjg_663340/jks_665232/kjfywj_665252/"
@@ -251,7 +251,7 @@ def test_discovered_source_names_are_valid_unique_slugs() -> None:
     (["--topic", "/no/such/topic.toml"], "topic file not found"),
 ])
 def test_discover_refuses_bad_input_in_one_line_before_starting_prefect(tmp_path, capsys, args, message) -> None:
-    from redline.cli import main
+    from redline.cli.main import main
 
     code = main(["discover", *args, "--archive", str(tmp_path / "archive")])
     err = capsys.readouterr().err
@@ -260,7 +260,7 @@ def test_discover_refuses_bad_input_in_one_line_before_starting_prefect(tmp_path
 
 
 def test_a_bad_depth_in_the_environment_is_one_line(tmp_path, capsys, monkeypatch) -> None:
-    from redline.cli import main
+    from redline.cli.main import main
 
     monkeypatch.setenv("REDLINE_DISCOVER_DEPTH", "deep")
     assert main(["discover", "--archive", str(tmp_path / "a")]) == 1

@@ -18,16 +18,16 @@ from typing import Callable
 import pytest
 
 from faultsite import Exchange, FaultSite
-from redline.alerts import JsonlSink
-from redline.archive import Archive
-from redline.cli import main
-from redline.discover import parse_listing
-from redline.errors import ArchiveError, RegistryError
-from redline.fetch import Fetcher
-from redline.model import CheckOutcome, Source
-from redline.monitor import check_batch, deliver_pending
-from redline.sources import load_registry
-from redline.verify import verify_archive
+from redline.alerts.sinks import JsonlSink
+from redline.store.sqlite import Archive
+from redline.cli.main import main
+from redline.discovery.listing import parse_listing
+from redline.core.errors import ArchiveError, RegistryError
+from redline.ingest.fetch import Fetcher
+from redline.core.model import CheckOutcome, Source
+from redline.monitor.check import check_batch, deliver_pending
+from redline.registry.load import load_registry
+from redline.store.verify import verify_archive
 
 CAP = 100_000
 

@@ -11,7 +11,7 @@ from typing import Callable
 import httpx
 import pytest
 
-from redline.fetch import Fetcher
+from redline.ingest.fetch import Fetcher
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mfa"
 EN_URL = "https://www.fmprc.gov.cn/mfa_eng/xwfw_665399/s2510_665401/2511_665403/t1624190.shtml"
@@ -409,8 +409,8 @@ def test_transports_share_one_tls_context_that_still_verifies_certificates() -> 
     """Loading the CA bundle costs 25-65 ms: a run's host batches share one context, as strict as httpx's own."""
     import ssl
 
-    from redline.netguard import AddressPolicy
-    from redline.transport import guarded_transport
+    from redline.ingest.netguard import AddressPolicy
+    from redline.ingest.transport import guarded_transport
 
     contexts = [guarded_transport(AddressPolicy.of(False))._pool._ssl_context for _ in range(2)]
     assert contexts[0] is contexts[1]

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from redline.health import health_transition
-from redline.monitor import check_batch
-from redline.runtime import refresh_feeds
+from redline.alerts.health import health_transition
+from redline.monitor.check import check_batch
+from redline.alerts.feeds import refresh_feeds
 
 
 @pytest.mark.parametrize("state, failures, expected", [

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from redline.alerts import JsonlSink
-from redline.archive import sha256_text
-from redline.errors import DeliveryError
-from redline.model import Source
-from redline.monitor import check_batch, check_source, deliver_pending, group_by_host
-from redline.runtime import refresh_feeds
+from redline.alerts.sinks import JsonlSink
+from redline.store.sqlite import sha256_text
+from redline.core.errors import DeliveryError
+from redline.core.model import Source
+from redline.monitor.check import check_batch, check_source, deliver_pending, group_by_host
+from redline.alerts.feeds import refresh_feeds
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -155,8 +155,8 @@ def _mock_source(tmp_path, routes: dict[str, tuple[int, dict, bytes]]):
     """An archive with one statement (a baseline version) on a mock host, and a Fetcher for `routes`."""
     import httpx
 
-    from redline.archive import Archive
-    from redline.fetch import Fetcher
+    from redline.store.sqlite import Archive
+    from redline.ingest.fetch import Fetcher
 
     def handler(request: httpx.Request) -> httpx.Response:
         status, headers, body = routes.get(request.url.path, (404, {}, b"not found"))
@@ -270,7 +270,7 @@ def test_feeds_are_written_again_only_when_what_they_show_changed(stack) -> None
     import feedparser
     from dataclasses import replace
 
-    from redline.archive import NewAlert
+    from redline.store.sqlite import NewAlert
 
     a, b = [s.name for s in stack.registry.statements()[:2]]
     alert = NewAlert(kind="change", title="A statement", url="https://e.org/a", summary="Wording changed in 1 place")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from redline import normalize as normalize_module
-from redline.model import Normalized
-from redline.normalize import (CHROME_LINES, NORMALIZER_VERSION, PROFILES, Profile, clean_text, detect_profile,
+from redline.text import normalize as normalize_module
+from redline.core.model import Normalized
+from redline.text.normalize import (CHROME_LINES, NORMALIZER_VERSION, PROFILES, Profile, clean_text, detect_profile,
                                is_placeholder, normalize)
 
 HERE = Path(__file__).resolve().parent

@@ -6,7 +6,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from redline.cli import main
+from redline.cli.main import main
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""How a command's flow run is set up in Prefect (redline.prefect_api)."""
+"""How a command's flow run is set up in Prefect (redline.orchestration.api)."""
 from __future__ import annotations
 
 
@@ -7,7 +7,7 @@ def test_a_foreground_flow_run_sends_no_heartbeats_unless_they_are_configured() 
     does without it, unless PREFECT_FLOWS_HEARTBEAT_FREQUENCY (or a profile) asks for it."""
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings, temporary_settings
 
-    from redline.prefect_api import foreground_run
+    from redline.orchestration.api import foreground_run
 
     default = get_current_settings().flows.heartbeat_frequency
     assert default is not None  # Prefect's own default sends them
@@ -23,7 +23,7 @@ def test_the_served_runner_looks_for_runs_every_two_seconds_unless_configured() 
     from prefect.runner import Runner
     from prefect.settings import PREFECT_RUNNER_POLL_FREQUENCY, temporary_settings
 
-    from redline.serve import RUNNER_POLL_SECONDS, runner_poll
+    from redline.orchestration.serve import RUNNER_POLL_SECONDS, runner_poll
 
     assert Runner().query_seconds == 10  # Prefect's default
     with runner_poll():

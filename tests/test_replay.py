@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 import redline
-from redline.normalize import clean_text, detect_profile, normalize
-from redline.replay import SEED_TEMPLATES, TEMPLATES, seed_page, split_seed, template_for_url
+from redline.text.normalize import clean_text, detect_profile, normalize
+from redline.demo.pages import SEED_TEMPLATES, TEMPLATES, seed_page, split_seed, template_for_url
 
 SEEDS_DIR = Path(__file__).resolve().parents[1] / "seeds"
 SEEDS = {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(SEEDS_DIR.glob("00[0-4]_*.txt"))}
@@ -124,9 +124,9 @@ def test_seed_text_is_escaped_into_the_page_not_interpreted() -> None:
 
 
 def test_templates_are_package_data_not_test_files() -> None:
-    from redline.replay_discovery import LISTING_TEMPLATES, PAGES
+    from redline.demo.listing_pages import LISTING_TEMPLATES, PAGES
 
-    folder = Path(redline.__file__).parent / "replay"
+    folder = Path(redline.__file__).parent / "demo" / "templates"
     assert sorted(p.stem for p in folder.glob("*.html")) == sorted((*TEMPLATES, *LISTING_TEMPLATES, *PAGES))
 
 

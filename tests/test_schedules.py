@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from redline.errors import ConfigError
-from redline.schedules import load_schedules, parse_when
+from redline.core.errors import ConfigError
+from redline.orchestration.schedules import load_schedules, parse_when
 
 
 def test_defaults_are_monitor_hourly_and_discover_every_six_hours() -> None:

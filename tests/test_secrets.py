@@ -13,12 +13,12 @@ from urllib.parse import quote
 import pytest
 
 from faultsite import Exchange, FaultSite
-from redline.archive import Archive
-from redline.cli import main
-from redline.config import Settings
-from redline.model import Source
-from redline.monitor import check_batch, deliver_pending
-from redline.runtime import make_sinks, refresh_feeds
+from redline.store.sqlite import Archive
+from redline.cli.main import main
+from redline.core.config import Settings
+from redline.core.model import Source
+from redline.monitor.check import check_batch, deliver_pending
+from redline.alerts.feeds import make_sinks, refresh_feeds
 
 TOKEN = "T0kenq7Zx81wPbN3"
 PASSWORD = "pA55w0rdZr9Kx"

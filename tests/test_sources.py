@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-import redline.sources as sources_mod
-from redline.errors import ConfigError, RegistryError
-from redline.sources import Registry, default_registry_path, load_registry, parse_registry
+import redline.registry.load as sources_mod
+from redline.core.errors import ConfigError, RegistryError
+from redline.registry.load import Registry, default_registry_path, load_registry, parse_registry
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds" / "sources.toml"

@@ -5,9 +5,9 @@ import shutil
 
 import pytest
 
-from redline.cli import main
-from redline.registry_edit import remove_entry, set_enabled
-from redline.sources import load_registry
+from redline.cli.main import main
+from redline.registry.edit import remove_entry, set_enabled
+from redline.registry.load import load_registry
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def test_add_validates_appends_and_refuses_duplicates(files, capsys) -> None:
 
 def test_disable_enable_and_remove_keep_history(stack, files, capsys, wide_console) -> None:
     loc, path = files
-    from redline.monitor import check_batch
+    from redline.monitor.check import check_batch
 
     check_batch(stack.registry.statements(), archive=stack.archive, fetcher=stack.fetcher, run_id="t")
     name = stack.registry.statements()[0].name

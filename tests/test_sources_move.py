@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import pytest
 
-from redline.cli import main
-from redline.discovery import discover_listing
-from redline.model import Source
-from redline.monitor import check_source, prepare_archive, tracked_sources
-from redline.replay import seed_page
-from redline.replay_discovery import Entry, listing_page
-from redline.sources import load_registry
-from redline.topic import default_topic
+from redline.cli.main import main
+from redline.discovery.cycle import discover_listing
+from redline.core.model import Source
+from redline.monitor.check import check_source, prepare_archive, tracked_sources
+from redline.demo.pages import seed_page
+from redline.demo.listing_pages import Entry, listing_page
+from redline.registry.load import load_registry
+from redline.discovery.topic import default_topic
 
 NAME = "mfa-china-un-cyber-workshop-2016"
 NEW_PATH = "/www.fmprc.gov.cn/eng/wjb/wjbxw/201607/t20160711_1380539.html"

@@ -1,8 +1,8 @@
 """`redline status`: one line per source, exit non-zero when a source keeps failing."""
 from __future__ import annotations
 
-from redline.cli import main
-from redline.monitor import check_batch
+from redline.cli.main import main
+from redline.monitor.check import check_batch
 
 
 def test_status_is_zero_when_healthy_and_three_when_a_source_keeps_failing(stack, capsys, wide_console) -> None:

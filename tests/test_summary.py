@@ -6,9 +6,9 @@ import time
 
 from rich.console import Console
 
-from redline.cli import build_parser
-from redline.model import CheckOutcome
-from redline.summary import FULL_TABLE_MAX, markdown_summary, print_summary, totals_line
+from redline.cli.main import build_parser
+from redline.core.model import CheckOutcome
+from redline.monitor.report import FULL_TABLE_MAX, markdown_summary, print_summary, totals_line
 
 
 def unchanged(i: int) -> CheckOutcome:

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-import redline.monitor as monitor
-from redline.archive import Archive, sha256_text
-from redline.fetch import Fetcher
-from redline.loopback import LoopbackSite
-from redline.model import Source
-from redline.monitor import check_batch
-from redline.normalize import normalize as real_normalize
+import redline.monitor.check as monitor
+from redline.store.sqlite import Archive, sha256_text
+from redline.ingest.fetch import Fetcher
+from redline.demo.loopback import LoopbackSite
+from redline.core.model import Source
+from redline.monitor.check import check_batch
+from redline.text.normalize import normalize as real_normalize
 
 PAGE = ("<html><head><title>S</title></head><body><div id='News_Body_Txt_A' class='content'>"
         "<p>China stands ready to work with all parties on {w} cyberspace governance.</p>"

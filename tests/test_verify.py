@@ -7,10 +7,10 @@ import sqlite3
 
 import pytest
 
-from redline.alerts import JsonlSink
-from redline.cli import main
-from redline.monitor import check_batch, deliver_pending
-from redline.verify import verify_archive
+from redline.alerts.sinks import JsonlSink
+from redline.cli.main import main
+from redline.monitor.check import check_batch, deliver_pending
+from redline.store.verify import verify_archive
 
 WORDING = ("should play a leading role", "should play a central role")
 

@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 
 from warcio.archiveiterator import ArchiveIterator
 
-from redline.model import FetchResult
-from redline.warc import build_capture_warc
+from redline.core.model import FetchResult
+from redline.store.warc import build_capture_warc
 
 
 def _types(data: bytes) -> list[str]:

@@ -7,7 +7,7 @@ import time
 import pytest
 from browse_stack import Client
 
-from redline.config import Settings
+from redline.core.config import Settings
 from redline.web.app import create_app
 from redline.web.refresh import make_refresher
 

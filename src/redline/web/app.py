@@ -26,16 +26,16 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 
-from .refresh import Refresher, refresh_endpoint
+from redline.web.refresh import Refresher, refresh_endpoint
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .. import views
-from ..alerts import KIND_LABELS, alert_title, render_atom_feed
-from ..archive import Archive
-from ..diff import render_html, render_text
-from ..errors import ArchiveError, NotFoundError, RedlineError
-from .render import inline_html, safe_fragment, side_by_side
+from redline.store import readmodel as views
+from redline.alerts.sinks import KIND_LABELS, alert_title, render_atom_feed
+from redline.store.sqlite import Archive
+from redline.text.diff import render_html, render_text
+from redline.core.errors import ArchiveError, NotFoundError, RedlineError
+from redline.web.render import inline_html, safe_fragment, side_by_side
 
 STATIC = Path(__file__).resolve().parent / "static"
 

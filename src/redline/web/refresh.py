@@ -64,12 +64,12 @@ def refresh_endpoint(*, archive_root: Path, token: str | None, refresher: Refres
 def make_refresher(settings) -> Refresher:
     """A run of the served deployment if `redline serve` runs for this archive, else an in-process check."""
     def refresh(name: str, who: str) -> str:
-        from ..serve import running_api
+        from redline.orchestration.serve import running_api
 
         api = running_api(settings)
         if api is not None:
             os.environ["PREFECT_API_URL"] = api
-            from ..serve import start_refresh
+            from redline.orchestration.serve import start_refresh
 
             run = start_refresh(names=[name], requested_by=who.replace(" ", "_"))
             return f"flow run {run.name}"
@@ -79,10 +79,10 @@ def make_refresher(settings) -> Refresher:
 
 
 def _check_now(settings, name: str) -> None:
-    from ..archive import Archive
-    from ..monitor import check_batch, deliver_pending, select_sources
-    from ..runtime import make_fetcher, make_sinks, refresh_feeds
-    from ..sources import load_registry
+    from redline.store.sqlite import Archive
+    from redline.monitor.check import check_batch, deliver_pending, select_sources
+    from redline.alerts.feeds import make_fetcher, make_sinks, refresh_feeds
+    from redline.registry.load import load_registry
 
     registry = load_registry(settings.sources)
     with Archive(settings.archive) as archive, make_fetcher(settings.fetch) as fetcher:

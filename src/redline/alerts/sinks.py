@@ -1,0 +1,404 @@
+"""Alert sinks (JSON lines, Apprise), the Atom feed, and notification settings.
+
+A sink delivers one Alert or raises DeliveryError with one line; which alert went
+to which sink, and retries, are the archive's business (deliveries are keyed on
+`sink.name`, so names are stable and never carry a secret).
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import html
+import json
+import logging
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Mapping, Protocol, Sequence
+from urllib.parse import quote, unquote
+
+from redline.core.atomic import atomic_write_bytes
+from redline.core.errors import ConfigError, DeliveryError
+from redline.core.model import Alert
+
+KIND_LABELS = {
+    "change": "Wording changed",
+    "new_statement": "New statement",
+    "removed": "Removed",
+    "restored": "Restored",
+    "failing": "Failing",
+    "recovered": "Recovered",
+    "test": "Test alert",
+}
+MAX_BODY_DIFF_CHARS = 3000  # chat services cut long messages; the feed and the log keep the whole diff
+
+
+class Sink(Protocol):
+    name: str
+
+    def deliver(self, alert: Alert) -> None:
+        """Deliver one alert; raise DeliveryError (one line) when it did not arrive."""
+
+
+# -- the text of an alert ----------------------------------------------------
+
+
+def alert_title(alert: Alert) -> str:
+    label = KIND_LABELS.get(alert.kind, alert.kind.replace("_", " ").capitalize())
+    return f"{label}: {alert.title or alert.source}"
+
+
+def alert_body(alert: Alert, *, max_diff_chars: int = MAX_BODY_DIFF_CHARS) -> str:
+    """What a chat or e-mail alert shows: summary, URL, versions, then the marked-up diff."""
+    lines = [alert.summary, alert.url]
+    facts = [f"source {alert.source}"]
+    if alert.from_version is not None and alert.to_version is not None:
+        facts.append(f"version {alert.from_version} -> {alert.to_version}")
+    elif alert.to_version is not None:
+        facts.append(f"version {alert.to_version}")
+    facts.append(f"alert #{alert.id}, {_utc(alert.created_at).strftime('%Y-%m-%d %H:%M UTC')}")
+    lines.append(" · ".join(facts))
+    diff = alert.diff_text.strip("\n")
+    if diff:
+        if len(diff) > max_diff_chars:
+            cut = diff[:max_diff_chars].rstrip()
+            diff = f"{cut}\n… ({len(diff) - len(cut)} more characters in the archive and the feed)"
+        lines += ["", diff]
+    return "\n".join(lines)
+
+
+def alert_record(alert: Alert) -> dict[str, Any]:
+    """Every Alert field, JSON-ready (datetimes as ISO 8601 text)."""
+    record = dataclasses.asdict(alert)
+    record["created_at"] = _utc(alert.created_at).isoformat()
+    return record
+
+
+# -- JSON lines ----------------------------------------------------------------
+
+
+class JsonlSink:
+    """Appends one JSON object per alert to a file, flushed and fsynced.
+
+    It can tell whether an alert arrived (`delivered`), so a delivery interrupted by a
+    crash is not written twice. A crash in the middle of a write can leave a partial last
+    line; the next append ends it first, and readers skip the line that does not parse."""
+
+    def __init__(self, path: Path | str, *, name: str | None = None) -> None:
+        self.path = Path(path)
+        self.name = name or f"jsonl:{self.path}"
+
+    def deliver(self, alert: Alert) -> None:
+        line = json.dumps(alert_record(alert), ensure_ascii=False, default=str, separators=(",", ":")) + "\n"
+        data = line.encode("utf-8")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                size = os.fstat(fd).st_size
+                if size and os.pread(fd, 1, size - 1) != b"\n":  # a line cut short by a crash: end it
+                    data = b"\n" + data
+                view = memoryview(data)
+                while view:  # one write() almost always; O_APPEND keeps concurrent lines whole
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise DeliveryError(f"cannot append to {self.path}: {exc.strerror or exc}") from None
+
+    def delivered(self, alert_id: int) -> bool:
+        """Whether a complete line for this alert is in the file."""
+        prefix = f'{{"id":{int(alert_id)},'.encode("ascii")
+        try:
+            with open(self.path, "rb") as fh:
+                return any(line.startswith(prefix) and line.endswith(b"\n") for line in fh)
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise DeliveryError(f"cannot read {self.path}: {exc.strerror or exc}") from None
+
+
+# -- Apprise ---------------------------------------------------------------------
+
+# Path words and query keys that never carry a secret; everything else is redacted.
+_SAFE_PATH_WORDS = frozenset({"api", "v1", "v2", "v3", "services", "hooks", "hook", "webhook", "webhooks",
+                              "notify", "message", "messages", "send", "json", "xml", "form"})
+_SAFE_QUERY_KEYS = frozenset({"format", "overflow", "image", "mode", "priority", "method", "verify", "cto", "rto",
+                              "avatar", "footer", "batch", "silent", "preview", "detect", "content", "mdv",
+                              "retry", "wait", "optional", "emojis", "discovery", "tz", "lang", "notify_type"})
+_HOST_RE = re.compile(r"localhost|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]"
+                      r"|(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
+_SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://(.*)", re.S)
+_MASK = "***"
+
+
+def _redaction(url: str) -> tuple[str, list[str]]:
+    """The URL with its secrets masked, and the secrets themselves (to scrub messages)."""
+    match = _SCHEME_RE.fullmatch(url.strip())
+    if not match:
+        return _MASK, [url.strip()] if url.strip() else []
+    scheme, rest = match.groups()
+    secrets: list[str] = []
+
+    def mask(value: str) -> str:
+        if value:
+            secrets.append(value)
+        return _MASK if value else value
+
+    rest, hash_sign, fragment = rest.partition("#")
+    rest, question, query = rest.partition("?")
+    authority, slash, path = rest.partition("/")
+    userinfo, at, hostport = authority.rpartition("@")
+    if at:
+        secrets += [part for part in re.split(r"[:]", userinfo) if part]
+        userinfo = mask(userinfo)
+    host, port = hostport, ""
+    if not host.endswith("]") and ":" in host and host.rpartition(":")[2].isdigit():
+        host, _, port = host.rpartition(":")
+    if host and not _HOST_RE.fullmatch(host):
+        host = mask(hostport)
+        port = ""
+    out = f"{scheme.lower()}://" + (f"{userinfo}@" if at else "") + host + (f":{port}" if port else "")
+    if slash:
+        out += "/" + "/".join(seg if (not seg or seg.lower() in _SAFE_PATH_WORDS) else mask(seg)
+                              for seg in path.split("/"))
+    if question:
+        pairs = []
+        for pair in query.split("&"):
+            key, eq, value = pair.partition("=")
+            keep = key.lower() in _SAFE_QUERY_KEYS or not value
+            pairs.append(key + eq + (value if keep else mask(value)))
+        out += "?" + "&".join(pairs)
+    if hash_sign:
+        out += "#" + mask(fragment)
+    return out, secrets
+
+
+def redact_url(url: str) -> str:
+    """An Apprise (or any) URL fit for logs: scheme, host names and harmless options stay;
+    user names, passwords, tokens in the host or path, query values and fragments become ***.
+
+    >>> redact_url("tgram://123456789:AAHdqTcv/12345")
+    'tgram://***/***'
+    >>> redact_url("mailtos://me:pw@smtp.example.org:465/?to=x@example.org&format=text")
+    'mailtos://***@smtp.example.org:465/?to=***&format=text'
+    """
+    return _redaction(url)[0]
+
+
+def scrub(message: str, url: str) -> str:
+    """`message` on one line, with every secret of `url` (raw or %-encoded) replaced by ***."""
+    _, secrets = _redaction(url)
+    variants = {v for s in secrets if len(s) >= 3 for v in (s, quote(s, safe=""), unquote(s))}
+    for secret in sorted(variants, key=len, reverse=True):
+        message = message.replace(secret, _MASK)
+    return " ".join(message.split())
+
+
+def sink_name_for_url(url: str) -> str:
+    """A stable, secret-free sink name; a short digest tells apart URLs that redact alike."""
+    redacted, secrets = _redaction(url)
+    if not secrets:
+        return redacted
+    return f"{redacted} [{hashlib.sha256(url.strip().encode('utf-8')).hexdigest()[:6]}]"
+
+
+_CHATTY_LOGGERS = ("apprise", "urllib3.connectionpool", "urllib3.connection", "urllib3.util.retry")
+
+
+class _Scrubbed(logging.Filter):
+    """Masks one URL's secrets in every record the logger emits (any level), so a log
+    handler, however verbose, never sees a token."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self._url = url
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = scrub(message, self._url)
+        if clean != " ".join(message.split()):
+            record.msg, record.args = clean, ()
+        return True
+
+
+class AppriseSink:
+    """Sends alerts through one Apprise URL (Telegram, e-mail, Matrix, ntfy, JSON webhook, ...).
+
+    Apprise is imported on first delivery; `apprise_module` replaces it in tests."""
+
+    def __init__(self, url: str, *, apprise_module: ModuleType | Any | None = None) -> None:
+        self._url = url.strip()
+        self._apprise = apprise_module
+        self.name = sink_name_for_url(self._url)
+
+    def __repr__(self) -> str:
+        return f"AppriseSink({self.name!r})"
+
+    def _module(self) -> Any:
+        if self._apprise is None:
+            import apprise
+
+            self._apprise = apprise
+        return self._apprise
+
+    def deliver(self, alert: Alert) -> None:
+        guard = _Scrubbed(self._url)  # Apprise and urllib3 log the URLs they post to, tokens and all, at DEBUG
+        loggers = [logging.getLogger(name) for name in _CHATTY_LOGGERS]
+        for log in loggers:
+            log.addFilter(guard)
+        try:
+            self._deliver(alert)
+        finally:
+            for log in loggers:
+                log.removeFilter(guard)
+
+    def _deliver(self, alert: Alert) -> None:
+        apprise = self._module()
+        client = apprise.Apprise()
+        try:
+            added = client.add(self._url)
+        except Exception as exc:  # a plugin that chokes on its URL
+            raise DeliveryError(f"Apprise rejected the URL: {scrub(str(exc), self._url)}") from None
+        if not added:
+            raise DeliveryError("not a valid Apprise URL (unknown scheme or missing parts); check the notify settings")
+        text_format = getattr(getattr(apprise, "NotifyFormat", None), "TEXT", "text")
+        capture = getattr(apprise, "LogCapture", None)
+        logs = ""
+        try:
+            if capture is not None:
+                with capture(level=logging.WARNING, fmt="%(message)s") as out:
+                    ok = client.notify(body=alert_body(alert), title=alert_title(alert), body_format=text_format)
+                    logs = out.getvalue()
+            else:
+                ok = client.notify(body=alert_body(alert), title=alert_title(alert), body_format=text_format)
+        except Exception as exc:
+            raise DeliveryError(f"Apprise failed: {scrub(f'{type(exc).__name__}: {exc}', self._url)}") from None
+        if not ok:
+            reasons = [line for line in logs.splitlines() if line.strip()]
+            reason = scrub(reasons[-1], self._url) if reasons else "no reason given"
+            raise DeliveryError(f"Apprise could not deliver: {reason}")
+
+
+# -- Atom feed -------------------------------------------------------------------
+
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _xml_text(text: str) -> str:
+    return _XML_INVALID.sub("", text)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def render_atom_feed(alerts: Sequence[Alert], *, feed_id: str, title: str, link: str | None = None) -> bytes:
+    """An Atom document, newest alert first; same alerts in, same bytes out."""
+    from feedgen.feed import FeedGenerator
+
+    ordered = sorted(alerts, key=lambda a: (_utc(a.created_at), a.id), reverse=True)
+    fg = FeedGenerator()
+    fg.id(feed_id)
+    fg.title(_xml_text(title))
+    fg.author({"name": "redline"})
+    fg.generator("redline")
+    if link:
+        fg.link(href=link, rel="alternate")
+    fg.updated(_utc(ordered[0].created_at) if ordered else _EPOCH)
+    for alert in ordered:
+        entry = fg.add_entry(order="append")
+        entry.id(f"urn:redline:alert:{alert.id}")
+        entry.title(_xml_text(alert_title(alert)))
+        entry.link(href=alert.url, rel="alternate")
+        entry.updated(_utc(alert.created_at))
+        entry.published(_utc(alert.created_at))
+        entry.summary(_xml_text(alert.summary))
+        entry.category(term=alert.kind)
+        entry.category(term=alert.source)
+        content = alert.diff_html or f"<p>{html.escape(alert.summary)}</p>"
+        entry.content(_xml_text(content), type="html")
+    return fg.atom_str(pretty=True)
+
+
+def write_atom_feed(path: Path, alerts: Sequence[Alert], *, feed_id: str, title: str,
+                    link: str | None = None) -> None:
+    """Write the feed atomically: a reader sees the old feed or the new one, never half."""
+    atomic_write_bytes(Path(path), render_atom_feed(alerts, feed_id=feed_id, title=title, link=link))
+
+
+# -- notification settings -------------------------------------------------------
+
+ENV_URLS = "REDLINE_APPRISE_URLS"
+ENV_OPERATOR_URLS = "REDLINE_OPERATOR_APPRISE_URLS"
+_NOTIFY_KEYS = ("urls", "operator_urls")
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    urls: tuple[str, ...] = ()            # where alerts go
+    operator_urls: tuple[str, ...] = ()   # where operational trouble goes (failing sources, delivery errors)
+
+
+def split_urls(text: str) -> list[str]:
+    """Apprise URLs separated by whitespace or commas. A comma splits only before another
+    `scheme://`, so `mailto://...?to=a@x.org,b@y.org` stays one URL."""
+    urls: list[str] = []
+    for chunk in text.split():
+        for piece in re.split(r",(?=[A-Za-z][A-Za-z0-9+.-]*://)", chunk):
+            piece = piece.strip(",")
+            if piece:
+                urls.append(piece)
+    return urls
+
+
+def _check_urls(urls: list[str], where: str) -> list[str]:
+    for index, url in enumerate(urls, start=1):
+        if not _SCHEME_RE.fullmatch(url):
+            raise ConfigError(f"{where}: item {index} ({redact_url(url)}) is not an Apprise URL; "
+                              "expected scheme://..., e.g. tgram://BOT_TOKEN/CHAT_ID or mailtos://user:pass@host")
+    return urls
+
+
+def _file_urls(table: Mapping[str, Any], key: str, config_path: Path) -> list[str]:
+    value = table.get(key, [])
+    where = f"{config_path}: [notify] {key}"
+    if isinstance(value, str):
+        return _check_urls(split_urls(value), where)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where} must be a list of strings (Apprise URLs)")
+    return _check_urls([u.strip() for u in value if u.strip()], where)
+
+
+def load_notify_config(env: Mapping[str, str], config_path: Path | None) -> NotifyConfig:
+    """Apprise URLs from $REDLINE_APPRISE_URLS and/or `[notify] urls = [...]` in the config
+    file; operator URLs from $REDLINE_OPERATOR_APPRISE_URLS and/or `[notify] operator_urls`.
+    Both places count; repeats are dropped. A given config file must exist."""
+    urls = _check_urls(split_urls(env.get(ENV_URLS, "")), ENV_URLS)
+    operator_urls = _check_urls(split_urls(env.get(ENV_OPERATOR_URLS, "")), ENV_OPERATOR_URLS)
+    if config_path is not None:
+        config_path = Path(config_path)
+        try:
+            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{config_path}: config file not found") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{config_path}: cannot read the config file: {exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{config_path}: TOML syntax error: {exc}") from None
+        notify = data.get("notify", {})
+        if not isinstance(notify, dict):
+            raise ConfigError(f"{config_path}: notify must be a table, written [notify]")
+        unknown = [k for k in notify if k not in _NOTIFY_KEYS]
+        if unknown:
+            raise ConfigError(f"{config_path}: [notify] has unknown key {json.dumps(unknown[0])} "
+                              f"(expected: {', '.join(_NOTIFY_KEYS)})")
+        urls += _file_urls(notify, "urls", config_path)
+        operator_urls += _file_urls(notify, "operator_urls", config_path)
+    return NotifyConfig(urls=tuple(dict.fromkeys(urls)), operator_urls=tuple(dict.fromkeys(operator_urls)))

@@ -1,0 +1,13 @@
+"""The `redline` subcommands. Each module here defines `register(sub)`, adding its
+subparsers with `set_defaults(func=...)`; cli.py registers every module listed."""
+from __future__ import annotations
+
+COMMAND_MODULES = (
+    "redline.cli.run",
+    "redline.cli.demo",
+    "redline.cli.archive",
+    "redline.cli.ops",
+    "redline.cli.discover",
+    "redline.cli.sources",
+    "redline.cli.verify",
+)

@@ -1,0 +1,75 @@
+"""`redline discover`: one discovery cycle through Prefect."""
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Sequence
+
+from redline.core.config import Settings
+from redline.cli.common import add_location_args, console, err_console
+
+
+def run_discover_flow(settings: Settings, *, listings: Sequence[str] = (), tags: Sequence[str] = (),
+                      depth: int | None = None, topic_file: str | None = None) -> tuple[list, dict]:
+    """Run the `discover` flow once against the Prefect API already configured."""
+    from flows.discover import discover  # imported late: Prefect reads its settings at import
+
+    from redline.discovery.cycle import ListingOutcome
+    from redline.orchestration.api import foreground_run
+    from redline.cli.process import settle
+
+    settle()  # Prefect's ~1 s of imports, out of the garbage collector's way (the command's process only)
+
+    with foreground_run():
+        result = discover(listings=list(listings) or None, tags=list(tags) or None,
+                          sources_file=str(settings.sources), archive=str(settings.archive), depth=depth,
+                          topic_file=topic_file)
+    return [ListingOutcome.from_dict(o) for o in result["listings"]], result
+
+
+def _cmd_discover(args: argparse.Namespace) -> int:
+    from redline.discovery.report import items_table, listing_table, shown_items
+    from redline.discovery.cycle import depth_setting, select_listings
+    from redline.orchestration.api import prefect_api, quiet_prefect_env
+    from redline.registry.load import load_registry
+    from redline.discovery.topic import load_topic, topic_path
+
+    depth_setting(args.depth, os.environ)  # a bad --depth or $REDLINE_DISCOVER_DEPTH fails here, in one line
+    settings = Settings.resolve(archive=args.archive, sources=args.sources)
+    registry = load_registry(settings.sources)
+    select_listings(registry, args.listing or (), args.tag or ())  # unknown names fail here, in one line
+    topic = topic_path(settings.sources, given=args.topic)
+    load_topic(topic)  # a bad topic file too
+    quiet_prefect_env(settings.archive / ".prefect", verbose=args.verbose)
+    with console.status("starting Prefect and reading listings…"):
+        with prefect_api(settings.archive / ".prefect"):
+            outcomes, result = run_discover_flow(settings, listings=args.listing or (), tags=args.tag or (),
+                                                 depth=args.depth, topic_file=str(topic) if topic else None)
+    console.print(listing_table(outcomes))
+    if shown_items(outcomes):
+        console.print(items_table(outcomes))
+    for line in result["delivery"].get("errors", []):
+        err_console.print(f"delivery failed: {line}", style="red", highlight=False)
+    console.print(f"topic: {result['topic']}   depth: {result['depth']} pages   archive: {settings.archive}   "
+                  f"alert log: {settings.archive / 'alerts.jsonl'}", highlight=False)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "discover", help="read the listing pages for new related statements and track them",
+        description="Read the listing pages of the sources file (kind = \"listing\"; all enabled ones by "
+                    "default) through the Prefect `discover` flow, following their pagination. Each item met "
+                    "for the first time is scored against the topic profile: a related one becomes a tracked "
+                    "source, is archived at once and raises one new-statement alert; an unrelated one is "
+                    "remembered. A listing's first read is its baseline (tracked, no alerts).")
+    p.add_argument("--listing", action="append", metavar="NAME", help="read this listing (repeatable)")
+    p.add_argument("--tag", action="append", metavar="TAG", help="read the listings with this tag (repeatable)")
+    p.add_argument("--depth", type=int, metavar="N",
+                   help="listing pages to read at most, first page included (default: $REDLINE_DISCOVER_DEPTH or 3)")
+    p.add_argument("--topic", metavar="FILE",
+                   help="topic profile (default: $REDLINE_TOPIC, else topic.toml next to the sources file, "
+                        "else the built-in one)")
+    add_location_args(p)
+    p.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own log lines")
+    p.set_defaults(func=_cmd_discover)

@@ -1,0 +1,51 @@
+"""`redline`: thin commands over the library. Expected failures print one line and exit non-zero."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+from redline.cli import COMMAND_MODULES
+from redline.cli.common import err_console
+from redline.core.errors import RedlineError, RegistryError
+from redline.cli.process import mark_command_process, settle
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="redline", description="Watch official statements; alert on wording changes.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Without `argv`, this is the `redline` command itself: its objects
+    are kept out of the garbage collector's way (redline.cli.process) after its big imports
+    and before it exits."""
+    if argv is None:
+        mark_command_process()
+    code = _run(argv)
+    settle()
+    return code
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except RegistryError as exc:
+        for problem in exc.problems:
+            err_console.print(f"error: {problem}", style="red", highlight=False, soft_wrap=True)
+        return 2
+    except RedlineError as exc:
+        err_console.print(f"error: {exc}", style="red", highlight=False, soft_wrap=True)
+        return 1
+    except KeyboardInterrupt:
+        err_console.print("interrupted", style="red")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,262 @@
+"""Operators' commands: `serve`, `refresh`, `status`, `notify --test`."""
+from __future__ import annotations
+
+import argparse
+import os
+from contextlib import contextmanager
+from typing import Iterator
+from datetime import datetime, timezone
+
+from rich.table import Table
+
+from redline.core.config import Settings
+from redline.core.errors import ConfigError
+from redline.cli.common import add_location_args, console, err_console
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.resolve(archive=args.archive, sources=args.sources)
+
+
+@contextmanager
+def _browse_thread(settings: Settings, port: int | None) -> Iterator[None]:
+    """The browse view beside `serve` (127.0.0.1:PORT), in a thread, when asked for."""
+    if port is None:
+        yield
+        return
+    import threading
+
+    from redline.store.sqlite import Archive
+    from redline.cli.archive import browse_server
+
+    archive = Archive(settings.archive)
+    server, sock = browse_server(archive, "127.0.0.1", port)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+        archive.close()
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from redline.store.sqlite import Archive
+    from redline.monitor.check import prepare_archive
+    from redline.orchestration.api import prefect_api, quiet_prefect_env
+    from redline.orchestration.schedules import load_schedules
+    from redline.registry.load import load_registry
+
+    settings = _settings(args)
+    registry = load_registry(settings.sources)
+    schedules = load_schedules(settings.config_file)
+    with Archive(settings.archive) as archive:
+        prepare_archive(archive, registry)
+    quiet_prefect_env(settings.archive / ".prefect", verbose=args.verbose)
+    from redline.orchestration.serve import build_deployments, running_api, serve_forever, serve_state
+
+    if running_api(settings) is not None:
+        raise ConfigError(f"redline serve is already running for {settings.archive}; stop it first")
+    console.print("starting Prefect (a local server unless PREFECT_API_URL is set)…", highlight=False)
+    with prefect_api(settings.archive / ".prefect") as api_url:
+        deployments = build_deployments(schedules, settings)
+        for deployment in deployments:  # registered before serve.json says we're up
+            deployment.apply()
+        table = Table(title=f"redline serve — Prefect API {api_url}")
+        for col in ("deployment", "schedule", "parameters"):
+            table.add_column(col)
+        served = {f"{d.flow_name}/{d.name}" for d in deployments}
+        for s in schedules:
+            if s.full_name in served:
+                table.add_row(s.full_name, s.when, f"tags={list(s.tags)}" if s.tags else "all sources")
+        console.print(table)
+        console.print("manual refresh: redline refresh [NAME ... | --tag TAG | --all]  ·  stop: Ctrl-C",
+                      highlight=False)
+        with serve_state(settings, api_url), _browse_thread(settings, args.browse):
+            serve_forever(deployments)
+    console.print("stopped; schedules stay active for the next `redline serve`")
+    return 0
+
+
+def _selected(settings: Settings, registry, names, tags) -> list:
+    """Registry and discovered sources matching names/tags (unknown ones fail in one line)."""
+    from redline.store.sqlite import Archive
+    from redline.monitor.check import select_sources
+
+    if not (settings.archive / "index.sqlite").exists():
+        return registry.select(names=names, tags=tags)
+    with Archive(settings.archive) as archive:
+        return select_sources(archive, registry, names, tags)
+
+
+def _cmd_refresh(args: argparse.Namespace) -> int:
+    from redline.store.sqlite import Archive
+    from redline.orchestration.api import quiet_prefect_env
+    from redline.registry.load import load_registry
+    from redline.monitor.status import outcomes_from_captures
+    from redline.monitor.report import print_summary
+
+    settings = _settings(args)
+    registry = load_registry(settings.sources)
+    if not (args.names or args.tag or args.all):
+        raise ConfigError("say what to refresh: source NAMEs, --tag TAG, or --all")
+    selected = _selected(settings, registry, args.names or (), args.tag or ())
+    quiet_prefect_env(settings.archive / ".prefect")
+    from redline.orchestration.serve import running_api
+
+    api = running_api(settings)
+    if api is None:
+        console.print("no `redline serve` is running for this archive: refreshing in this process", highlight=False)
+        from redline.cli.run import run_cycle_and_print
+
+        return run_cycle_and_print(settings, names=args.names or (), tags=args.tag or (), all_rows=args.all_rows)
+    os.environ["PREFECT_API_URL"] = api
+    from redline.orchestration.serve import start_refresh, wait_for_run
+
+    started = datetime.now(timezone.utc).replace(microsecond=0)
+    run = start_refresh(names=args.names or (), tags=args.tag or ())
+    console.print(f"started flow run {run.name} ({run.id}) on {api}", highlight=False)
+    if not args.wait:
+        return 0
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    names = [s.name for s in selected]
+    with Archive(settings.archive) as archive, Progress(
+            TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} sources"),
+            TimeElapsedColumn(), console=console) as progress:
+        task = progress.add_task("queued", total=len(names))
+
+        def poll(state: str) -> None:
+            progress.update(task, description=state.lower(),
+                            completed=len(archive.captures_since(started, names)))
+
+        state = wait_for_run(run.id, on_poll=poll)
+        poll(state.name)
+        outcomes = outcomes_from_captures(archive.captures_since(started, names))
+    print_summary(console, outcomes, title=f"refresh ({state.name.lower()})", all_rows=args.all_rows)
+    return 0 if state.is_completed() else 1
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from redline.store.sqlite import Archive
+    from redline.alerts.health import DEFAULT_THRESHOLD
+    from redline.monitor.status import source_statuses, unhealthy
+
+    settings = _settings(args)
+    if not (settings.archive / "index.sqlite").exists():
+        raise ConfigError(f"no archive at {settings.archive}; run `redline run` first or pass --archive")
+    next_runs = {}
+    from redline.orchestration.serve import running_api
+
+    api = running_api(settings)
+    if api is not None:
+        os.environ["PREFECT_API_URL"] = api
+        from redline.orchestration.api import quiet_prefect_env
+
+        quiet_prefect_env(settings.archive / ".prefect")
+        from redline.orchestration.serve import next_runs as read_next_runs
+
+        next_runs = read_next_runs()
+    with Archive(settings.archive) as archive:
+        rows = archive.sources()
+        statuses = source_statuses(rows, health={r["name"]: archive.health(r["name"]) for r in rows},
+                                   next_runs=next_runs)
+    max_failures = args.max_failures if args.max_failures is not None else settings.failure_threshold - 1
+    bad = unhealthy(statuses, max_failures=max_failures)
+    table = Table(title=f"redline status — {settings.archive}")
+    table.add_column("source", no_wrap=True)
+    for col in ("state", "last check", "HTTP", "failures", "last change", "next run", "last error"):
+        table.add_column(col, overflow="fold")
+    for s in statuses:
+        table.add_row(s.name, s.state, s.last_check or "-", str(s.last_status or "-"), str(s.failures),
+                      s.last_change or "-", s.next_run.isoformat(timespec="minutes") if s.next_run else
+                      ("not served" if api is None else "-"), s.last_error or "",
+                      style="red" if s in bad else None)
+    console.print(table)
+    if bad:
+        err_console.print(f"unhealthy: {len(bad)} source(s) failed more than {max_failures} checks in a row: "
+                          + ", ".join(s.name for s in bad), style="red", highlight=False)
+        return 3
+    return 0
+
+
+def _cmd_notify(args: argparse.Namespace) -> int:
+    from redline.store.sqlite import Archive
+    from redline.core.errors import DeliveryError
+    from redline.core.model import Alert
+    from redline.alerts.feeds import make_sinks
+
+    settings = _settings(args)
+    if not args.test:
+        raise ConfigError("`redline notify` only knows --test for now: redline notify --test")
+    alert = Alert(id=0, kind="test", source="redline", title="redline test alert", url="https://example.invalid/",
+                  created_at=datetime.now(timezone.utc),
+                  summary="This is a test alert from `redline notify --test`; no statement changed.",
+                  diff_text="…should play a [-leading-]{+central+} role…",
+                  diff_html="…should play a <del>leading</del><ins>central</ins> role…")
+    with Archive(settings.archive) as archive:
+        sinks = make_sinks(archive, settings)
+    results = Table(title="redline notify --test")
+    for col in ("audience", "channel", "result"):
+        results.add_column(col, overflow="fold")
+    failed = 0
+    for audience, group in (("monitors", sinks.monitor), ("operators", sinks.operator)):
+        for name, sink in group.items():
+            if name in ("alert-log", "operator-log"):
+                continue  # the archive's own logs keep real alerts only
+            try:
+                sink.deliver(alert)
+                results.add_row(audience, name, "[green]sent[/]")
+            except DeliveryError as exc:
+                failed += 1
+                results.add_row(audience, name, f"[red]failed: {exc}[/]")
+    if results.row_count == 0:
+        console.print("no channels configured: set REDLINE_APPRISE_URLS / REDLINE_OPERATOR_APPRISE_URLS "
+                      f"or [notify] urls / operator_urls in {settings.archive / 'redline.toml'}", highlight=False)
+        return 1
+    console.print(results)
+    return 1 if failed else 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="run the scheduled monitor and discover deployments (and a local Prefect server)",
+                       description="Start a local Prefect server (unless PREFECT_API_URL is set), serve the "
+                                   "`monitor` and `discover` deployments on their schedules (config [schedule]; "
+                                   "defaults: monitor hourly, discover every 6 hours), one run at a time per "
+                                   "deployment. Ctrl-C or SIGTERM stops it; schedules stay active.")
+    add_location_args(p)
+    p.add_argument("--browse", type=int, nargs="?", const=8800, metavar="PORT",
+                   help="also serve the browse view on 127.0.0.1:PORT (default 8800)")
+    p.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own log lines")
+    p.set_defaults(func=_cmd_serve)
+
+    p = sub.add_parser("refresh", help="check sources now: a run of the served deployment (or in-process)",
+                       description="Start a run of the served `monitor/all` deployment for the given sources; "
+                                   "with --wait, show progress and the summary table (only the sources with "
+                                   "news when there are many). Without a running `redline serve`, the check "
+                                   "runs in this process.")
+    p.add_argument("names", nargs="*", metavar="NAME", help="sources to refresh")
+    p.add_argument("--tag", action="append", metavar="TAG", help="refresh sources with this tag (repeatable)")
+    p.add_argument("--all", action="store_true", help="refresh every enabled source")
+    p.add_argument("--wait", action="store_true", help="wait for the run and print its summary")
+    p.add_argument("--all-rows", action="store_true", help="list every source in the summary, unchanged ones too")
+    add_location_args(p)
+    p.set_defaults(func=_cmd_refresh)
+
+    p = sub.add_parser("status", help="one line per source; exit non-zero when a source keeps failing",
+                       description="Show each source's last check, HTTP status, failures in a row, last change "
+                                   "and next scheduled run. Exit 0 when healthy, 3 when any source failed more "
+                                   "than N checks in a row (for cron and monitoring systems).")
+    p.add_argument("--max-failures", type=int, metavar="N",
+                   help="failures in a row tolerated (default: REDLINE_FAILURE_THRESHOLD - 1 = 2)")
+    add_location_args(p)
+    p.set_defaults(func=_cmd_status)
+
+    p = sub.add_parser("notify", help="send a test alert to each configured channel",
+                       description="With --test, send a test alert to every configured Apprise channel "
+                                   "(monitors' and operators') and say which worked.")
+    p.add_argument("--test", action="store_true", help="send a test alert")
+    add_location_args(p)
+    p.set_defaults(func=_cmd_notify)

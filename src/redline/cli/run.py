@@ -1,0 +1,70 @@
+"""`redline run`: one monitoring cycle through Prefect."""
+from __future__ import annotations
+
+import argparse
+from typing import Sequence
+
+from redline.core.config import Settings
+from redline.monitor.report import FULL_TABLE_MAX
+from redline.cli.common import add_location_args, console, err_console
+
+
+def run_monitor_flow(settings: Settings, *, names: Sequence[str] = (), tags: Sequence[str] = ()):
+    """Run the `monitor` flow once against the Prefect API already configured."""
+    from flows.monitor import monitor  # imported late: Prefect reads its settings at import
+
+    from redline.core.model import CheckOutcome
+    from redline.orchestration.api import foreground_run
+    from redline.cli.process import settle
+
+    settle()  # Prefect's ~1 s of imports, out of the garbage collector's way (the command's process only)
+
+    with foreground_run():
+        result = monitor(sources=list(names) or None, tags=list(tags) or None,
+                         sources_file=str(settings.sources), archive=str(settings.archive))
+    return [CheckOutcome(**o) for o in result["outcomes"]], result["delivery"]
+
+
+def run_cycle_and_print(settings: Settings, *, names: Sequence[str] = (), tags: Sequence[str] = (),
+                        verbose: bool = False, all_rows: bool = False) -> int:
+    """Run one cycle through Prefect (starting a local server if needed) and print the summary
+    (every source, or only those with news when there are many: see redline.monitor.report)."""
+    from redline.orchestration.api import prefect_api, quiet_prefect_env
+    from redline.monitor.report import print_summary
+
+    quiet_prefect_env(settings.archive / ".prefect", verbose=verbose)
+    with console.status("starting Prefect and checking sources…"):
+        with prefect_api(settings.archive / ".prefect"):
+            outcomes, delivery = run_monitor_flow(settings, names=names, tags=tags)
+    print_summary(console, outcomes, all_rows=all_rows)
+    for line in delivery.get("errors", []):
+        err_console.print(f"delivery failed: {line}", style="red", highlight=False)
+    console.print(f"archive: {settings.archive}   alert log: {settings.archive / 'alerts.jsonl'}   "
+                  f"feed: {settings.archive / 'feeds' / 'alerts.xml'}", highlight=False)
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from redline.registry.load import load_registry
+
+    settings = Settings.resolve(archive=args.archive, sources=args.sources)
+    registry = load_registry(settings.sources)
+    from redline.monitor.check import check_selection
+
+    # unknown names fail here, in one line (discovered sources count)
+    check_selection(registry, settings.archive, names=args.source or (), tags=args.tag or ())
+    return run_cycle_and_print(settings, names=args.source or (), tags=args.tag or (), verbose=args.verbose,
+                               all_rows=args.all_rows)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    run = sub.add_parser("run", help="run one monitoring cycle through Prefect and print a summary",
+                         description="Check sources once (all enabled statements by default) through the "
+                                     "Prefect `monitor` flow; print a summary table (when more than "
+                                     f"{FULL_TABLE_MAX} sources were checked, only those with news, and the totals).")
+    run.add_argument("--source", action="append", metavar="NAME", help="check this source (repeatable)")
+    run.add_argument("--tag", action="append", metavar="TAG", help="check sources with this tag (repeatable)")
+    add_location_args(run)
+    run.add_argument("--all-rows", action="store_true", help="list every source in the summary, unchanged ones too")
+    run.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own log lines")
+    run.set_defaults(func=_cmd_run)

@@ -1,0 +1,78 @@
+"""Runtime settings from the environment (and defaults), resolved once at the edge."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from redline.core.errors import ConfigError
+from redline.ingest.netguard import ENV_ALLOW, AddressPolicy
+from redline.registry.load import default_registry_path
+
+
+def _float(env: Mapping[str, str], key: str, default: float) -> float:
+    raw = env.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"environment variable {key}={raw!r} is not a number; set it to seconds, e.g. {default}") from None
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    timeout: float = 20.0
+    retries: int = 2
+    backoff: float = 0.5
+    per_host_delay: float = 1.0
+    per_host_concurrency: int = 2
+    max_bytes: int = 5_000_000
+    max_time: float | None = None                            # one request in all; None: 2 x timeout
+    allow_private: AddressPolicy = AddressPolicy()           # REDLINE_ALLOW_PRIVATE: none by default
+    robots: bool = True                                      # REDLINE_IGNORE_ROBOTS=1 turns it off
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "FetchSettings":
+        max_time = _float(env, "REDLINE_FETCH_MAX_TIME", 0.0)
+        return cls(timeout=_float(env, "REDLINE_FETCH_TIMEOUT", cls.timeout),
+                   retries=int(_float(env, "REDLINE_FETCH_RETRIES", cls.retries)),
+                   backoff=_float(env, "REDLINE_FETCH_BACKOFF", cls.backoff),
+                   per_host_delay=_float(env, "REDLINE_HOST_DELAY", cls.per_host_delay),
+                   per_host_concurrency=int(_float(env, "REDLINE_HOST_CONCURRENCY", cls.per_host_concurrency)),
+                   max_bytes=int(_float(env, "REDLINE_MAX_BYTES", cls.max_bytes)),
+                   max_time=max_time or None,
+                   allow_private=AddressPolicy.parse(env.get(ENV_ALLOW, "")),
+                   robots=not _flag(env, "REDLINE_IGNORE_ROBOTS"))
+
+
+def _flag(env: Mapping[str, str], key: str) -> bool:
+    raw = (env.get(key) or "").strip().lower()
+    if raw in ("", "0", "no", "false", "off"):
+        return False
+    if raw in ("1", "yes", "true", "on"):
+        return True
+    raise ConfigError(f"environment variable {key}={env.get(key)!r} is not a yes/no value; set it to 1 or 0")
+
+
+@dataclass(frozen=True)
+class Settings:
+    archive: Path
+    sources: Path
+    config_file: Path | None
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    failure_threshold: int = 3   # failed checks in a row before operators are alerted
+
+    @classmethod
+    def resolve(cls, *, archive: str | None = None, sources: str | None = None,
+                env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        archive_path = Path(archive or env.get("REDLINE_ARCHIVE") or "archive").resolve()
+        sources_path = Path(sources).resolve() if sources else default_registry_path(env)
+        config = env.get("REDLINE_CONFIG")
+        config_path = Path(config).resolve() if config else (archive_path / "redline.toml")
+        return cls(archive=archive_path, sources=sources_path,
+                   config_file=config_path if config_path.exists() or config else None,
+                   fetch=FetchSettings.from_env(env),
+                   failure_threshold=int(_float(env, "REDLINE_FAILURE_THRESHOLD", 3)))

@@ -1,0 +1,78 @@
+"""Discovery summaries: rich tables for the terminal, markdown for the Prefect artifact."""
+from __future__ import annotations
+
+from typing import Sequence
+
+from rich.table import Table
+
+from redline.discovery.cycle import ItemOutcome, ListingOutcome
+
+LISTING_COLUMNS = ("listing", "HTTP", "pages", "items", "first met", "alerts", "error")
+FOUND_LABELS = (("new", ("new",)), ("tracked", ("baseline",)), ("unrelated", ("unrelated",)),
+                ("known", ("known", "republication")), ("moved", ("moved",)))
+ITEM_COLUMNS = ("outcome", "date", "score", "title", "source", "alert", "reason")
+SHOWN_OUTCOMES = ("new", "baseline", "moved", "republication")  # unrelated and known items are only counted
+
+
+def _found(o: ListingOutcome) -> str:
+    if o.error and not o.found:
+        return "-"
+    parts = [f"{n} {label}" for label, outcomes in FOUND_LABELS if (n := sum(o.count(x) for x in outcomes))]
+    return ("baseline: " if o.baseline else "") + (", ".join(parts) or "nothing")
+
+
+def _listing_cells(o: ListingOutcome) -> tuple[str, ...]:
+    status = "-" if o.status is None else str(o.status)
+    return (o.listing, status, str(o.pages), str(o.items), _found(o),
+            ", ".join(f"#{a}" for a in o.alerts) or "-", o.error or "")
+
+
+def _item_cells(i: ItemOutcome) -> tuple[str, ...]:
+    return (i.outcome, i.date or "-", f"{i.score:g}", i.title, i.source or "-",
+            f"#{i.alert_id}" if i.alert_id is not None else "-", i.error or i.reason)
+
+
+def shown_items(outcomes: Sequence[ListingOutcome]) -> list[ItemOutcome]:
+    return [i for o in outcomes for i in o.found if i.outcome in SHOWN_OUTCOMES]
+
+
+def listing_table(outcomes: Sequence[ListingOutcome], *, title: str = "redline discover: listings") -> Table:
+    table = Table(title=title)
+    errors = any(o.error for o in outcomes)
+    columns = LISTING_COLUMNS if errors else LISTING_COLUMNS[:-1]  # no empty error column
+    for col in columns:
+        table.add_column(col, no_wrap=col in ("listing", "HTTP", "pages", "items"), overflow="fold",
+                         min_width=14 if col == "first met" else None)
+    for o in outcomes:
+        table.add_row(*_listing_cells(o)[:len(columns)],
+                      style="red" if o.error else ("bold yellow" if o.alerts else None))
+    return table
+
+
+def items_table(outcomes: Sequence[ListingOutcome], *, title: str = "new on the listings") -> Table:
+    table = Table(title=title)
+    for col in ITEM_COLUMNS:
+        table.add_column(col, overflow="fold")
+    for i in shown_items(outcomes):
+        table.add_row(*_item_cells(i), style="red" if i.error else ("bold yellow" if i.alert_id else None))
+    return table
+
+
+def _esc(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def discover_markdown(outcomes: Sequence[ListingOutcome], delivery: dict | None = None, *, topic: str = "") -> str:
+    lines = ["| " + " | ".join(LISTING_COLUMNS) + " |", "|" + "---|" * len(LISTING_COLUMNS)]
+    lines += ["| " + " | ".join(_esc(c) for c in _listing_cells(o)) + " |" for o in outcomes]
+    items = shown_items(outcomes)
+    if items:
+        lines += ["", "| " + " | ".join(ITEM_COLUMNS) + " |", "|" + "---|" * len(ITEM_COLUMNS)]
+        lines += ["| " + " | ".join(_esc(c) for c in _item_cells(i)) + " |" for i in items]
+    if topic:
+        lines += ["", f"Topic profile: {_esc(topic)}"]
+    if delivery:
+        lines += ["", f"Alerts delivered: {delivery.get('delivered', 0)}; "
+                      f"delivery errors: {len(delivery.get('errors', []))}"]
+        lines += [f"- {_esc(e)}" for e in delivery.get("errors", [])]
+    return "\n".join(lines)

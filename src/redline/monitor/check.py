@@ -1,0 +1,379 @@
+"""One monitoring cycle, without Prefect: check sources, record versions, deliver alerts.
+
+The flow in flows/monitor.py wires these functions into tasks; tests call them
+directly with a real Archive in a temporary folder and a Fetcher on a mock
+transport or a loopback server.
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+from urllib.parse import urlsplit
+
+from redline.text import classify as classify_mod
+from redline.store.sqlite import Archive, NewAlert, NewChange, NewVersion, sha256_text
+from redline.store.batching import DEFAULT_BATCH, UnchangedBatch, can_batch, pending_check
+from redline.ingest.charset import decode_body
+from redline.text.diff import TextDiff, diff_texts, render_html, render_text
+from redline.core.errors import DeliveryError, RedlineError
+from redline.ingest.fetch import Fetcher
+from redline.alerts.health import DEFAULT_THRESHOLD, update_health
+from redline.store.locks import delivery_lock, source_lock
+from redline.discovery.listing import is_home_url, opening_lines
+from redline.core.model import Alert, CheckOutcome, FetchResult, Source
+from redline.text.normalize import NORMALIZER_VERSION, clean_text, normalize
+from redline.registry.load import Registry
+
+
+def host_of(source: Source) -> str:
+    return (urlsplit(source.url).hostname or "").lower()
+
+
+def group_by_host(sources: Iterable[Source]) -> dict[str, list[Source]]:
+    """Batch sources per host: one Prefect task per host keeps per-task overhead small,
+    and per-host politeness (delay, concurrency) lives inside one Fetcher."""
+    groups: dict[str, list[Source]] = defaultdict(list)
+    for s in sources:
+        groups[host_of(s)].append(s)
+    return dict(groups)
+
+
+def prepare_archive(archive: Archive, registry: Registry) -> int:
+    """Register the registry's sources and import their baseline captures; return baselines imported."""
+    archive.sync_sources(registry.sources)
+    imported = 0
+    for source in registry.sources:
+        if source.baseline and source.kind == "statement":
+            text = clean_text((registry.path.parent / source.baseline).read_text(encoding="utf-8"))
+            if archive.import_baseline(source, text, normalizer_version=NORMALIZER_VERSION):
+                imported += 1
+    return imported
+
+
+def tracked_sources(archive: Archive, registry: Registry) -> list[Source]:
+    """Every source redline checks: the registry's, at the address the archive has for them
+    (a `redline sources move` overrides the file), then the discovered ones (enabled or not)."""
+    urls = {row["name"]: row["url"] for row in archive.sources()}
+    out = [replace(s, url=urls[s.name]) if urls.get(s.name, s.url) != s.url else s for s in registry.sources]
+    names = {s.name for s in out}
+    return out + [s for s in archive.discovered_sources() if s.name not in names]
+
+
+def select_sources(archive: Archive, registry: Registry, names: Iterable[str] = (),
+                   tags: Iterable[str] = ()) -> list[Source]:
+    """Registry.select over the tracked sources: discovered names and the "discovered" tag count too."""
+    return Registry(path=registry.path, sources=tuple(tracked_sources(archive, registry))).select(names, tags)
+
+
+def check_selection(registry: Registry, archive_root: Path, names: Iterable[str] = (),
+                    tags: Iterable[str] = ()) -> None:
+    """Fail early, in one line, on unknown names or tags; the archive's discovered sources
+    count when the archive exists (it is not created here)."""
+    if (Path(archive_root) / "index.sqlite").exists():
+        with Archive(archive_root) as archive:
+            select_sources(archive, registry, names, tags)
+    else:
+        registry.select(names, tags)
+
+
+# -- removed and restored statements ------------------------------------------
+
+REMOVED_STATUSES = frozenset({404, 410})
+
+
+def removal_reason(result: FetchResult, *, placeholder: bool) -> str | None:
+    """Why a fetch shows the statement gone (None: it does not): 404 or 410, a redirect to
+    the site's home page, or the site's "page not found" placeholder served with 200."""
+    if result.status in REMOVED_STATUSES:
+        return f"HTTP {result.status} at {result.final_url}"
+    if result.redirects and not result.error and is_home_url(result.final_url) and not is_home_url(result.url):
+        return f"redirects to the site's home page ({result.final_url})"
+    if placeholder:
+        return f"serves the site's 'page not found' placeholder (HTTP {result.status}) at {result.final_url}"
+    return None
+
+
+def removed_alert(archive: Archive, source: Source, state, gone: str) -> NewAlert:
+    last = archive.version(state.version_id)
+    opening = opening_lines(archive.get_text(last.text_sha256), title=last.title or source.title)
+    lines = [f"No longer available: {gone}.",
+             f"Its last archived version (#{last.seq}, first seen {last.first_seen[:10]}) and every earlier "
+             "one stay in the archive.", "", "It opened:", *(f"  {line}" for line in opening)]
+    html_lines = "".join(f"<p>{html.escape(line)}</p>" for line in lines if line)
+    return NewAlert(kind="removed", title=source.title or last.title, url=source.url,
+                    summary=f"No longer available: {gone}", diff_text="\n".join(lines), diff_html=html_lines,
+                    stats={"reason": gone, "last_version": last.seq})
+
+
+def restored_alert(source: Source, state, url: str, *, change: NewAlert | None = None) -> NewAlert:
+    since = (state.state_since or "")[:10] or "an earlier check"
+    summary = f"Available again at {url} (removed since {since})"
+    if change is not None:
+        return replace(change, kind="restored", url=url, summary=f"{summary}; {change.summary}",
+                       stats={**(change.stats or {}), "removed_since": state.state_since})
+    note = f"Removed since {since} ({state.state_reason}); the text is as archived before it went."
+    return NewAlert(kind="restored", title=source.title, url=url, summary=summary + "; text unchanged",
+                    diff_text=note, diff_html=f"<p>{html.escape(note)}</p>",
+                    stats={"removed_since": state.state_since, "removed_reason": state.state_reason})
+
+
+def summarize(d: TextDiff) -> str:
+    s = d.stats
+    places = f"{s.hunks} place" + ("s" if s.hunks != 1 else "")
+    parts = []
+    if s.deleted_words:
+        parts.append(f"{s.deleted_words} word{'s' if s.deleted_words != 1 else ''} removed")
+    if s.inserted_words:
+        parts.append(f"{s.inserted_words} word{'s' if s.inserted_words != 1 else ''} added")
+    return f"Wording changed in {places}: " + (", ".join(parts) or "text moved")
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _previous_text(archive: Archive, source: Source, state) -> tuple[str | None, list]:
+    """The latest version's text under today's normalizer rules.
+
+    When the rules changed since that version was made from a raw capture, the
+    capture is re-normalized from its raw bytes; a different result becomes a
+    "renormalized" version that never alerts by itself."""
+    if state.text_sha256 is None:
+        return None, []
+    text = archive.get_text(state.text_sha256)
+    if state.normalizer_version in (None, NORMALIZER_VERSION) or state.version_capture_id is None:
+        return text, []
+    capture = archive.capture(state.version_capture_id)
+    raw = archive.raw_body(state.version_capture_id)
+    if raw is None:
+        return text, []
+    decoded, _, _ = decode_body(raw, capture["content_type"])
+    again = normalize(decoded, profile=source.profile, url=capture["final_url"]).text
+    if again == text:
+        return text, []
+    version = NewVersion(text=again, title=source.title, origin="renormalized",
+                         normalizer_version=NORMALIZER_VERSION)
+    return again, [(version, NewChange("renormalized", ("normalizer rules changed",)))]
+
+
+def _same_text(archive: Archive, source: Source, state, result: FetchResult,
+               raw_sha: str | None) -> tuple[str, str] | None:
+    """(text sha256, profile used) when this 200 is byte-identical to a capture whose text is
+    the current version's, made at the same final URL, asked for the same profile ("auto"
+    included) under today's normalizer rules: normalizing it again would give that text, so
+    the check can skip it (issue #7: a server without 304s otherwise costs a full normalize
+    per unchanged page). None whenever anything differs, or the source is removed. A capture's
+    `profile_asked` is NULL when it is the profile used (and in captures from before schema 4,
+    which then count only for the named profile they used: never for "auto")."""
+    if (raw_sha is None or result.status != 200 or result.text is None or state.state == "removed"
+            or state.text_sha256 is None or state.normalizer_version != NORMALIZER_VERSION):
+        return None
+    rows = archive.query(
+        "SELECT text_sha256, profile, profile_asked, final_url, normalizer_version FROM captures WHERE source=? "
+        "AND raw_sha256=? AND text_sha256 IS NOT NULL AND error IS NULL ORDER BY id DESC LIMIT 1",
+        (source.name, raw_sha))
+    if not rows:
+        return None
+    row = rows[0]
+    asked = row["profile_asked"] or row["profile"]
+    if (row["text_sha256"] != state.text_sha256 or row["normalizer_version"] != NORMALIZER_VERSION
+            or row["final_url"] != result.final_url or asked != source.profile):
+        return None
+    return row["text_sha256"], row["profile"]
+
+
+def check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id: str,
+                 sinks: Sequence[str] = (), batch: UnchangedBatch | None = None) -> CheckOutcome:
+    """Fetch one source, archive the capture, add a version when its text changed,
+    and record an alert for a substantive change. Never raises for a bad page.
+
+    Holds the source's lock (redline.store.locks) from reading its state to committing the
+    check, so two runs at once check it one after the other, never both from one state.
+    With a `batch`, an unchanged check of a healthy source is handed to it instead
+    (redline.store.batching): it changes nothing another run could read from the state."""
+    with source_lock(archive.root, source.name):
+        return _check_source(source, archive=archive, fetcher=fetcher, run_id=run_id, sinks=sinks, batch=batch)
+
+
+def _check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id: str,
+                  sinks: Sequence[str] = (), batch: UnchangedBatch | None = None) -> CheckOutcome:
+    state = archive.state(source.name)
+    result = fetcher.fetch(source.url, etag=state.etag, last_modified=state.last_modified)
+    outcome = CheckOutcome(source=source.name, status=result.status, url=result.final_url,
+                           not_modified=result.not_modified)
+    if result.status is None:
+        archive.record_check(source.name, result, run_id=run_id)
+        outcome.error = result.error
+        return outcome
+    raw_sha = _sha256(result.body) if result.body else None
+    revisit_of = None
+    if raw_sha and result.status == 200 and raw_sha == state.last_raw_sha256:
+        revisit_of = archive.original_warc_record(source.name, raw_sha)
+    same = None if revisit_of is None else _same_text(archive, source, state, result, raw_sha)
+    if batch is not None and can_batch(state, result) and (same is not None or (
+            result.not_modified and result.status == 304)):
+        text_sha, profile = same or (None, None)
+        batch.add(pending_check(state, result, run_id=run_id, revisit_of=revisit_of, raw_sha256=raw_sha,
+                                text_sha256=text_sha, profile=profile,
+                                normalizer_version=NORMALIZER_VERSION if same else None,
+                                profile_asked=source.profile if same else None))
+        return outcome
+    warc = archive.write_warc(source.name, result, revisit_of=revisit_of)
+    norm = None if result.error or result.not_modified or same else normalize(
+        result.text or "", profile=source.profile, url=result.final_url)
+    gone = removal_reason(result, placeholder=bool(norm and norm.placeholder))
+    if gone and state.version_id is not None:  # something was there: the statement is removed
+        alert = None if state.state == "removed" else removed_alert(archive, source, state, gone)
+        done = archive.record_check(source.name, result, run_id=run_id, warc=warc, raw_sha256=raw_sha,
+                                    profile=norm.profile if norm else None, error=f"removed: {gone}",
+                                    failed=False, state="removed", alert=alert, sinks=sinks)
+        outcome.change, outcome.alert_id = "removed", done["alert_id"]
+        return outcome
+    if result.not_modified and state.state == "removed":  # back, exactly as it was before
+        done = archive.record_check(source.name, result, run_id=run_id, warc=warc,
+                                    alert=restored_alert(source, state, result.final_url), sinks=sinks,
+                                    state="active")
+        outcome.change, outcome.alert_id = "restored", done["alert_id"]
+        return outcome
+    if result.not_modified or result.error:
+        archive.record_check(source.name, result, run_id=run_id, warc=warc, raw_sha256=raw_sha)
+        outcome.error = result.error
+        return outcome
+    if same is not None and not gone:  # byte-identical page: its text is the current version's
+        archive.record_check(source.name, result, run_id=run_id, warc=warc, raw_sha256=raw_sha,
+                             text_sha256=same[0], profile=same[1], normalizer_version=NORMALIZER_VERSION,
+                             profile_asked=source.profile)
+        return outcome
+
+    error = None
+    if gone:  # never archived: more likely a wrong address than a removed statement
+        error = f"{gone}; nothing was archived from this address yet"
+    elif not norm.text.strip():
+        error = f"{result.final_url} has no text after normalization"
+    if error:
+        archive.record_check(source.name, result, run_id=run_id, warc=warc, raw_sha256=raw_sha,
+                             profile=norm.profile, normalizer_version=NORMALIZER_VERSION, error=error)
+        outcome.error = error
+        return outcome
+
+    previous, versions = _previous_text(archive, source, state)
+    alert = None
+    if previous is None or norm.text != previous:
+        new = NewVersion(text=norm.text, title=norm.title or source.title, origin="capture",
+                         normalizer_version=NORMALIZER_VERSION)
+        change = None
+        if previous is None:
+            outcome.change = "first"
+        else:
+            d = diff_texts(previous, norm.text)
+            verdict = classify_mod.classify(previous, norm.text, masks=source.masks)
+            change = NewChange(verdict.kind, verdict.reasons, asdict(d.stats))
+            outcome.change = verdict.kind
+            if verdict.kind == "substantive":
+                alert = NewAlert(kind="change", title=source.title or norm.title, url=result.final_url,
+                                 summary=summarize(d), diff_text=render_text(d), diff_html=render_html(d),
+                                 stats={**asdict(d.stats), "reasons": list(verdict.reasons)})
+        versions.append((new, change))
+    elif versions:
+        outcome.change = "renormalized"
+    restored = state.state == "removed"
+    if restored:  # one alert: back, and (when its wording changed meanwhile) the diff
+        outcome.extra["text_change"] = outcome.change
+        outcome.change = "restored"
+        alert = restored_alert(source, state, result.final_url, change=alert)
+    done = archive.record_check(
+        source.name, result, run_id=run_id, warc=warc, raw_sha256=raw_sha,
+        text_sha256=sha256_text(norm.text), profile=norm.profile, profile_asked=source.profile,
+        normalizer_version=NORMALIZER_VERSION, versions=versions, alert=alert, sinks=sinks,
+        state="active" if restored else None)
+    outcome.new_version = bool(done["version_ids"])
+    outcome.alert_id = done["alert_id"]
+    return outcome
+
+
+def check_batch(sources: Sequence[Source], *, archive: Archive, fetcher: Fetcher, run_id: str,
+                sinks: Sequence[str] = (), operator_sinks: Sequence[str] = (),
+                failure_threshold: int = DEFAULT_THRESHOLD, workers: int | None = None,
+                batch_size: int = DEFAULT_BATCH) -> list[CheckOutcome]:
+    """Check one host's batch of sources, up to `workers` at a time (default: the fetcher's
+    per-host concurrency, which caps requests in flight anyway); outcomes in input order.
+    A source that blows up unexpectedly is recorded as an error; the others still run.
+    After each check the source's health is updated (one operator alert per failing episode).
+
+    Threads overlap the waits (network, fsync of WARC files and index commits); the
+    Archive and the Fetcher are thread-safe, and each source is checked by one thread.
+    Unchanged checks of healthy sources are archived `batch_size` at a time and at the
+    end (redline.store.batching); a batch that cannot be written marks its sources' outcomes
+    with the error."""
+    def one(source: Source) -> CheckOutcome:
+        try:
+            with source_lock(archive.root, source.name):  # the check and its health update, as one
+                outcome = check_source(source, archive=archive, fetcher=fetcher, run_id=run_id, sinks=sinks,
+                                       batch=batch)
+                ops_alert = None if batch.holds(source.name) else update_health(  # a held check was healthy
+                    archive, source.name, threshold=failure_threshold, sinks=operator_sinks)
+            if ops_alert is not None:
+                outcome.extra["operator_alert"] = ops_alert
+        except RedlineError as exc:
+            outcome = CheckOutcome(source=source.name, url=source.url, error=str(exc))
+        return outcome
+
+    batch = UnchangedBatch(archive, size=batch_size)
+    workers = min(max(1, workers or fetcher.per_host_concurrency), len(sources))
+    if workers <= 1:
+        outcomes = [one(s) for s in sources]
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="redline-check") as pool:
+            outcomes = list(pool.map(one, sources))
+    batch.flush()
+    for outcome in outcomes:
+        if outcome.source in batch.errors:
+            outcome.error = batch.errors[outcome.source]
+    return outcomes
+
+
+def deliver_pending(archive: Archive, sinks: Mapping[str, object]) -> tuple[int, list[str]]:
+    """Deliver every pending or failed delivery whose sink is configured now.
+
+    Under the archive's delivery lock, each delivery is claimed ('sending') before it is
+    sent and marked right after, so an alert that was delivered is never sent again and
+    two runs at once never both send it. A run killed between sending and marking leaves
+    'sending' behind: the next run asks a sink that can tell (`delivered(alert_id)`: the
+    JSONL logs) and sends only when it did not arrive; a sink that cannot tell (Apprise)
+    gets it again, marked as a possible repeat (at least once: never lost). A failure is
+    recorded and retried on the next run."""
+    delivered, errors = 0, []
+    for row in archive.pending_deliveries():
+        name = row["sink"]
+        sink = sinks.get(name)
+        if sink is None:
+            continue
+        with delivery_lock(archive.root):
+            previous = archive.claim_delivery(row["alert_id"], name)
+            if previous is None:  # another run delivered it meanwhile
+                continue
+            alert = archive.alert(row["alert_id"])
+            try:
+                arrived = getattr(sink, "delivered", None)
+                if previous == "sending" and arrived is None:  # a run stopped while sending it
+                    alert = possible_repeat(alert)
+                if not (previous == "sending" and arrived is not None and arrived(alert.id)):
+                    sink.deliver(alert)
+            except DeliveryError as exc:
+                archive.mark_delivery(alert.id, name, error=str(exc))
+                errors.append(f"alert {alert.id} to {name}: {exc}")
+                continue
+            archive.mark_delivery(alert.id, name, error=None)
+            delivered += 1
+    return delivered, errors
+
+
+def possible_repeat(alert: Alert) -> Alert:
+    """The alert, saying it may have arrived before (re-sent after a run stopped mid-send)."""
+    return replace(alert, summary=f"{alert.summary} (sent again: redline stopped while sending it, "
+                                  "so it may have arrived before)")

@@ -1,0 +1,94 @@
+"""Inter-process locks in the archive folder, so that two runs at once (a scheduled run
+and a manual refresh, two `redline run`s, threads of one run) never check one source
+or deliver one alert at the same time.
+
+    <archive>/locks/source-<name>.lock   held around one source's check (state read ->
+                                         fetch -> commit) and its health update
+    <archive>/locks/deliveries.lock      held around one delivery (claim -> send -> mark)
+    <archive>/locks/feeds.lock           held while the Atom feeds are brought up to date
+
+flock(2) locks belong to an open file: the kernel drops them when the process dies,
+SIGKILL included, so a crashed run never leaves a lock behind. The lock files stay
+(empty); they are not part of the record. A lock is re-entrant within a thread.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+import time
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from redline.core.errors import ArchiveError
+from redline.registry.load import NAME_RE
+
+DEFAULT_WAIT = 600.0       # seconds to wait for another run before giving up on this source
+_POLL = 0.02
+
+_held = threading.local()  # path -> depth, per thread (re-entrance)
+
+
+def _depths() -> dict[str, int]:
+    if not hasattr(_held, "depths"):
+        _held.depths = {}
+    return _held.depths
+
+
+@contextmanager
+def file_lock(path: Path, *, wait: float = DEFAULT_WAIT, what: str = "") -> Iterator[None]:
+    """Hold an exclusive flock on `path` (created if missing) for the block. Waits up to
+    `wait` seconds for another holder, then raises ArchiveError naming `what`."""
+    key = str(path)
+    depths = _depths()
+    if depths.get(key):
+        depths[key] += 1
+        try:
+            yield
+        finally:
+            depths[key] -= 1
+        return
+    try:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except FileNotFoundError:  # the first lock of an archive: make the folder
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise ArchiveError(f"cannot open the lock file {path}: {exc.strerror or exc}") from None
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise ArchiveError(f"{what or path} is busy in another run (waited {wait:g} s for {path})") from None
+                time.sleep(_POLL)
+        depths[key] = 1
+        try:
+            yield
+        finally:
+            depths.pop(key, None)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def source_lock(root: Path, name: str, *, wait: float = DEFAULT_WAIT) -> AbstractContextManager[None]:
+    """The lock of one source's check. `name` must be a slug (the archive refuses others)."""
+    if not NAME_RE.fullmatch(name or ""):
+        raise ArchiveError(f"refused: source name {name!r} is not a slug; it would be used in a file name")
+    return file_lock(Path(root) / "locks" / f"source-{name}.lock", wait=wait, what=f"source {name}")
+
+
+def delivery_lock(root: Path, *, wait: float = DEFAULT_WAIT) -> AbstractContextManager[None]:
+    """The lock held around one alert delivery (claim, send, mark)."""
+    return file_lock(Path(root) / "locks" / "deliveries.lock", wait=wait, what="alert delivery")
+
+
+def feeds_lock(root: Path, *, wait: float = DEFAULT_WAIT) -> AbstractContextManager[None]:
+    """The lock held while the Atom feeds are brought up to date (runtime.refresh_feeds)."""
+    return file_lock(Path(root) / "locks" / "feeds.lock", wait=wait, what="the Atom feeds")

@@ -1,0 +1,637 @@
+"""Read-only views of an archive, for people: the sources list, a source's timeline,
+one version, a comparison of two versions, one capture, the alerts.
+
+Queries only (through ``Archive.query`` and the Archive's read methods): nothing
+here writes. The web view (redline.web) and the archive commands
+(redline.cli.archive) render these values; ``to_json`` gives each one's
+JSON form, which is what the web view's /api routes return.
+
+Long lists are paged (``PAGE_SIZE`` rows a page) with LIMIT/OFFSET on indexed
+columns, so a source with thousands of versions lists as fast as one with five.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, time, timezone
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+from urllib.parse import urlsplit
+
+from warcio.archiveiterator import ArchiveIterator
+
+from redline.store.sqlite import Archive, is_batch_file
+from redline.text.diff import TextDiff, diff_texts
+from redline.core.errors import ArchiveError, NotFoundError
+from redline.core.model import Alert
+from redline.registry.load import NAME_RE
+
+PAGE_SIZE = 100
+MAX_PAGE_SIZE = 500
+DIFF_TIMEOUT = 5.0      # seconds diff_texts may spend on one comparison
+
+
+# --------------------------------------------------------------------------- values
+
+@dataclass(frozen=True)
+class PageInfo:
+    number: int          # 1-based
+    size: int
+    total: int           # rows in all pages
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+    @property
+    def previous(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+    @property
+    def next(self) -> int | None:
+        return self.number + 1 if self.number < self.pages else None
+
+
+@dataclass(frozen=True)
+class SourceSummary:
+    name: str
+    url: str
+    title: str
+    site: str                      # the URL's host
+    tags: tuple[str, ...]
+    kind: str
+    origin: str
+    enabled: bool
+    status: str                    # "ok" | "error" | "unchecked"
+    last_status: int | None        # HTTP status of the last check
+    last_error: str | None
+    failures: int                  # checks failed in a row
+    last_check: str | None         # ISO 8601, UTC
+    last_change: str | None        # when a check last added a version
+    versions: int
+    captures: int
+    alerts: int
+    latest_version: int | None     # id
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    id: int
+    seq: int                       # 1, 2, ... within its source
+    source: str
+    first_seen: str                # ISO 8601, UTC
+    origin: str                    # "baseline" | "capture" | "renormalized"
+    title: str
+    chars: int
+    text_sha256: str
+    capture_id: int | None
+    normalizer_version: int | None
+    change: str | None = None      # how it differs from the version before: "trivial" | "substantive" | "renormalized"
+    previous_id: int | None = None # the version it was compared with when it was made
+    alert_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CaptureInfo:
+    id: int
+    source: str
+    fetched_at: str                # ISO 8601, UTC
+    url: str
+    final_url: str | None
+    status: int | None             # HTTP status; None when no answer came
+    not_modified: bool             # a 304 answer to a conditional GET
+    revisit: bool                  # byte-identical to an earlier capture (a WARC revisit record)
+    error: str | None
+    content_type: str | None
+    encoding: str | None
+    body_bytes: int | None
+    raw_sha256: str | None
+    redirects: tuple[tuple[int, str], ...]
+    warc_path: str | None          # relative to the archive root
+    warc_offset: int | None
+    warc_record_id: str | None
+    elapsed: float | None
+    warc_length: int | None = None
+
+    @property
+    def has_body(self) -> bool:
+        return bool(self.warc_path) and not self.not_modified and bool(self.body_bytes)
+
+    @property
+    def outcome(self) -> str:
+        """One word for people: "new" | "same" | "not modified" | "error"."""
+        if self.error or self.status is None:
+            return "error"
+        if self.not_modified:
+            return "not modified"
+        return "same" if self.revisit else "fetched"
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """A capture and the versions it made, or a version with no capture (a baseline)."""
+
+    at: str
+    capture: CaptureInfo | None
+    versions: tuple[VersionInfo, ...]
+
+
+@dataclass(frozen=True)
+class Timeline:
+    source: SourceSummary
+    entries: tuple[TimelineEntry, ...]     # newest first
+    page: PageInfo
+
+
+@dataclass(frozen=True)
+class VersionView:
+    source: SourceSummary
+    version: VersionInfo
+    text: str
+    previous: VersionInfo | None
+    next: VersionInfo | None
+    capture: CaptureInfo | None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    source: SourceSummary
+    a: VersionInfo                 # old side
+    b: VersionInfo                 # new side
+    a_text: str
+    b_text: str
+    diff: TextDiff
+
+
+@dataclass(frozen=True)
+class CaptureView:
+    source: SourceSummary
+    capture: CaptureInfo
+    versions: tuple[VersionInfo, ...]          # versions this capture made
+    http_status_line: str | None               # as archived in the WARC record
+    http_headers: tuple[tuple[str, str], ...]  # as archived in the WARC record
+    body_from: int | None                      # capture id whose WARC holds the body (itself, or the original of a revisit)
+
+
+@dataclass(frozen=True)
+class AlertsPage:
+    alerts: tuple[Alert, ...]                  # newest first
+    page: PageInfo
+    source: str | None
+
+
+# --------------------------------------------------------------------------- JSON
+
+def to_json(value: Any) -> Any:
+    """Views as JSON-ready data: dataclasses as objects (with their computed fields), tuples as lists."""
+    if isinstance(value, PageInfo):
+        return {"number": value.number, "size": value.size, "total": value.total, "pages": value.pages}
+    if isinstance(value, TextDiff):
+        return {"changed": value.changed, "timed_out": value.timed_out, "stats": dataclasses.asdict(value.stats),
+                "hunks": [{"line": h.line, "line_b": h.line_b, "before": h.before, "after": h.after,
+                           "ops": [[op, text] for op, text in h.ops]} for h in value.hunks]}
+    if isinstance(value, Alert):
+        record = {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        record["created_at"] = value.created_at.astimezone(timezone.utc).isoformat()
+        return record
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out = {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        if isinstance(value, CaptureInfo):
+            out["outcome"] = value.outcome
+        return out
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    return value
+
+
+# --------------------------------------------------------------------------- helpers
+
+def check_name(name: str) -> str:
+    """A source name as the registry allows it; anything else (paths, dots, slashes) is not found."""
+    if not NAME_RE.fullmatch(name or ""):
+        raise NotFoundError(f"no source named {name!r}")
+    return name
+
+
+def page_info(number: int, total: int, size: int = PAGE_SIZE) -> PageInfo:
+    size = min(max(int(size), 1), MAX_PAGE_SIZE)
+    info = PageInfo(1, size, total)
+    number = int(number)
+    if number < 1 or number > info.pages:
+        raise NotFoundError(f"no page {number}: there {'is' if info.pages == 1 else 'are'} "
+                            f"{info.pages} page{'s' if info.pages != 1 else ''}")
+    return PageInfo(number, size, total)
+
+
+def _placeholders(values: Sequence[object]) -> str:
+    return ",".join("?" * len(values))
+
+
+def _version(row: Any, changes: dict[int, Any] | None = None, alerts: dict[int, int] | None = None) -> VersionInfo:
+    change = (changes or {}).get(row["id"])
+    return VersionInfo(id=row["id"], seq=row["seq"], source=row["source"], first_seen=row["first_seen"],
+                       origin=row["origin"], title=row["title"], chars=row["chars"], text_sha256=row["text_sha256"],
+                       capture_id=row["capture_id"], normalizer_version=row["normalizer_version"],
+                       change=change["kind"] if change else None,
+                       previous_id=change["from_version"] if change else None,
+                       alert_id=(alerts or {}).get(row["id"]))
+
+
+def _capture(row: Any) -> CaptureInfo:
+    try:
+        redirects = tuple((int(s), str(u)) for s, u in json.loads(row["redirects"] or "[]"))
+    except (ValueError, TypeError):
+        redirects = ()
+    return CaptureInfo(id=row["id"], source=row["source"], fetched_at=row["fetched_at"], url=row["url"],
+                       final_url=row["final_url"], status=row["status"], not_modified=bool(row["not_modified"]),
+                       revisit=bool(row["revisit"]), error=row["error"], content_type=row["content_type"],
+                       encoding=row["encoding"], body_bytes=row["body_bytes"], raw_sha256=row["raw_sha256"],
+                       redirects=redirects, warc_path=row["warc_path"], warc_offset=row["warc_offset"],
+                       warc_record_id=row["warc_record_id"], elapsed=row["elapsed"],
+                       warc_length=row["warc_length"])
+
+
+def _alert(row: Any) -> Alert:
+    return Alert(id=row["id"], kind=row["kind"], source=row["source"], title=row["title"], url=row["url"],
+                 created_at=datetime.fromisoformat(row["created_at"]), summary=row["summary"],
+                 from_version=row["from_version"], to_version=row["to_version"], diff_text=row["diff_text"],
+                 diff_html=row["diff_html"], stats=json.loads(row["stats"] or "{}"))
+
+
+def _chunks(values: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _annotate(archive: Archive, rows: Sequence[Any]) -> list[VersionInfo]:
+    """Versions with the kind of change that made each one and its alert: indexed IN queries."""
+    ids = [r["id"] for r in rows]
+    changes: dict[int, Any] = {}
+    alerts: dict[int, int] = {}
+    for chunk in _chunks(ids):
+        marks = _placeholders(chunk)
+        changes.update({r["to_version"]: r for r in archive.query(
+            f"SELECT to_version, kind, from_version FROM changes WHERE to_version IN ({marks})", chunk)})
+        alerts.update({r["to_version"]: r["id"] for r in archive.query(
+            f"SELECT to_version, id FROM alerts WHERE to_version IN ({marks})", chunk)})
+    return [_version(r, changes, alerts) for r in rows]
+
+
+def captures_by_id(archive: Archive, ids: Sequence[int]) -> dict[int, CaptureInfo]:
+    out: dict[int, CaptureInfo] = {}
+    for chunk in _chunks(list(dict.fromkeys(ids))):
+        out.update({r["id"]: _capture(r) for r in
+                    archive.query(f"SELECT * FROM captures WHERE id IN ({_placeholders(chunk)})", chunk)})
+    return out
+
+
+def _site(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        return (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+    except ValueError:
+        return ""
+
+
+# --------------------------------------------------------------------------- sources
+
+def _summaries(archive: Archive, rows: Sequence[Any]) -> list[SourceSummary]:
+    counts: dict[str, dict[str, Any]] = {r["name"]: {} for r in rows}
+
+    def tally(sql: str, key: str, params: Sequence[object] = ()) -> None:
+        for r in archive.query(sql, params):
+            if r["source"] in counts:
+                counts[r["source"]][key] = r["n"]
+                if key == "versions":
+                    counts[r["source"]]["latest"] = r["latest"]
+
+    if len(rows) == 1:
+        where, params = "WHERE source=?", [rows[0]["name"]]
+    else:
+        where, params = "", []
+    tally(f"SELECT source, COUNT(*) AS n, "
+          f"(SELECT id FROM versions v2 WHERE v2.source=v.source ORDER BY seq DESC LIMIT 1) AS latest "
+          f"FROM versions v {where} GROUP BY source", "versions", params)
+    tally(f"SELECT source, COUNT(*) AS n FROM captures {where} GROUP BY source", "captures", params)
+    tally(f"SELECT source, COUNT(*) AS n FROM alerts {where} GROUP BY source", "alerts", params)
+    out = []
+    for r in rows:
+        c = counts[r["name"]]
+        try:
+            tags = tuple(json.loads(r["tags"] or "[]"))
+        except ValueError:
+            tags = ()
+        status = "unchecked" if r["last_check"] is None else ("error" if r["last_error"] else "ok")
+        out.append(SourceSummary(
+            name=r["name"], url=r["url"], title=r["title"], site=_site(r["url"]), tags=tags, kind=r["kind"],
+            origin=r["origin"], enabled=bool(r["enabled"]), status=status, last_status=r["last_status"],
+            last_error=r["last_error"], failures=r["failures"], last_check=r["last_check"],
+            last_change=r["last_change"], versions=c.get("versions", 0), captures=c.get("captures", 0),
+            alerts=c.get("alerts", 0), latest_version=c.get("latest")))
+    return out
+
+
+def list_sources(archive: Archive, *, tag: str | None = None, site: str | None = None,
+                 text: str | None = None) -> list[SourceSummary]:
+    """Every source in the archive, by name; narrowed as filter_sources does."""
+    found = _summaries(archive, archive.query("SELECT * FROM sources ORDER BY name"))
+    return filter_sources(found, tag=tag, site=site, text=text)
+
+
+def filter_sources(sources: Sequence[SourceSummary], *, tag: str | None = None, site: str | None = None,
+                   text: str | None = None) -> list[SourceSummary]:
+    """Sources with a tag, on a site (the host, or a domain it ends in), whose name, title or URL
+    contains a text (case-insensitive)."""
+    found = list(sources)
+    if tag:
+        found = [s for s in found if tag in s.tags]
+    if site:
+        want = site.strip().lower()
+        found = [s for s in found if s.site.lower() == want or s.site.lower().endswith("." + want)]
+    if text:
+        needle = text.strip().casefold()
+        found = [s for s in found if needle in f"{s.name}\n{s.title}\n{s.url}".casefold()]
+    return found
+
+
+def facets(sources: Sequence[SourceSummary]) -> dict[str, list[str]]:
+    """The tags and sites to filter by."""
+    return {"tags": sorted({t for s in sources for t in s.tags}), "sites": sorted({s.site for s in sources})}
+
+
+def _source_row(archive: Archive, name: str) -> Any:
+    rows = archive.query("SELECT * FROM sources WHERE name=?", (check_name(name),))
+    if not rows:
+        raise NotFoundError(f"no source named {name!r} in the archive at {archive.root}")
+    return rows[0]
+
+
+def source_summary(archive: Archive, name: str) -> SourceSummary:
+    return _summaries(archive, [_source_row(archive, name)])[0]
+
+
+# --------------------------------------------------------------------------- versions
+
+def versions(archive: Archive, name: str, *, limit: int | None = None) -> list[VersionInfo]:
+    """A source's versions, oldest first (the latest `limit` ones when given)."""
+    _source_row(archive, name)
+    if limit is None:
+        rows = archive.query("SELECT * FROM versions WHERE source=? ORDER BY seq", (name,))
+    else:
+        rows = archive.query("SELECT * FROM (SELECT * FROM versions WHERE source=? ORDER BY seq DESC LIMIT ?) "
+                             "ORDER BY seq", (name, max(int(limit), 0)))
+    return _annotate(archive, rows)
+
+
+def version_info(archive: Archive, name: str, version_id: int) -> VersionInfo:
+    """Version `version_id`, which must be one of source `name`'s."""
+    _source_row(archive, name)
+    rows = archive.query("SELECT * FROM versions WHERE id=?", (int(version_id),))
+    if not rows or rows[0]["source"] != name:
+        owner = f" (it is a version of {rows[0]['source']})" if rows else ""
+        raise NotFoundError(f"{name} has no version {version_id}{owner}; `redline history {name}` lists them")
+    return _annotate(archive, rows)[0]
+
+
+def _by_seq(archive: Archive, name: str, seq: int) -> VersionInfo | None:
+    rows = archive.query("SELECT * FROM versions WHERE source=? AND seq=?", (name, seq))
+    return _annotate(archive, rows)[0] if rows else None
+
+
+def latest_version(archive: Archive, name: str) -> VersionInfo:
+    _source_row(archive, name)
+    rows = archive.query("SELECT * FROM versions WHERE source=? ORDER BY seq DESC LIMIT 1", (name,))
+    if not rows:
+        raise NotFoundError(f"{name} has no version yet")
+    return _annotate(archive, rows)[0]
+
+
+def parse_moment(text: str) -> datetime:
+    """A date or a date and time, as UTC unless it says otherwise. A date alone means the end of that day,
+    so "the version current at 2021-06-30" counts everything seen on the 30th."""
+    raw = text.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+            return datetime.combine(datetime.fromisoformat(raw).date(), time(23, 59, 59), tzinfo=timezone.utc)
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "T", 1))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date; write 2021-06-30, 2021-06-30T14:00 or "
+                         "2021-06-30T14:00+08:00") from None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def version_at(archive: Archive, name: str, moment: datetime) -> VersionInfo:
+    """The version current at `moment`: the last one first seen at or before it."""
+    _source_row(archive, name)
+    when = moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+    rows = archive.query("SELECT * FROM versions WHERE source=? AND first_seen <= ? ORDER BY seq DESC LIMIT 1",
+                         (name, when))
+    if not rows:
+        first = archive.query("SELECT first_seen FROM versions WHERE source=? ORDER BY seq LIMIT 1", (name,))
+        since = f"; its first version is from {first[0]['first_seen']}" if first else "; it has no version yet"
+        raise NotFoundError(f"{name} had no version at {when}{since}")
+    return _annotate(archive, rows)[0]
+
+
+def version_view(archive: Archive, name: str, version_id: int) -> VersionView:
+    v = version_info(archive, name, version_id)
+    capture = None
+    if v.capture_id is not None:
+        capture = _capture(archive.capture(v.capture_id))
+    return VersionView(source=source_summary(archive, name), version=v, text=archive.get_text(v.text_sha256),
+                       previous=_by_seq(archive, name, v.seq - 1), next=_by_seq(archive, name, v.seq + 1),
+                       capture=capture)
+
+
+def version_text(archive: Archive, v: VersionInfo) -> str:
+    return archive.get_text(v.text_sha256)
+
+
+def compare(archive: Archive, name: str, a: int, b: int) -> Comparison:
+    """Version a (old side) against version b (new side), both versions of source `name`."""
+    va, vb = version_info(archive, name, a), version_info(archive, name, b)
+    ta, tb = archive.get_text(va.text_sha256), archive.get_text(vb.text_sha256)
+    return Comparison(source=source_summary(archive, name), a=va, b=vb, a_text=ta, b_text=tb,
+                      diff=diff_texts(ta, tb, timeout=DIFF_TIMEOUT))
+
+
+# --------------------------------------------------------------------------- timeline
+
+# Both arms walk an index in order (captures_source; versions_capture_source for the few versions
+# without a capture), so a page costs its own rows plus the OFFSET, not a sort of the whole history.
+TIMELINE_COUNT_SQL = ("SELECT (SELECT COUNT(*) FROM captures WHERE source=?) + "
+                      "(SELECT COUNT(*) FROM versions WHERE source=? AND capture_id IS NULL) AS n")
+TIMELINE_PAGE_SQL = (
+    "SELECT kind, id, at FROM ("
+    " SELECT 'capture' AS kind, id, fetched_at AS at FROM captures WHERE source=?"
+    " UNION ALL"
+    " SELECT 'version' AS kind, id, first_seen AS at FROM versions WHERE source=? AND capture_id IS NULL"
+    ") ORDER BY at DESC, id DESC LIMIT ? OFFSET ?")
+
+def timeline(archive: Archive, name: str, *, page: int = 1, size: int = PAGE_SIZE) -> Timeline:
+    """Captures (with the versions each made) and versions without a capture, newest first, one page."""
+    summary = source_summary(archive, name)
+    total = archive.query(TIMELINE_COUNT_SQL, (name, name))[0]["n"]
+    info = page_info(page, total, size)
+    keys = archive.query(TIMELINE_PAGE_SQL, (name, name, info.size, info.offset))
+    capture_ids = [k["id"] for k in keys if k["kind"] == "capture"]
+    lone_ids = [k["id"] for k in keys if k["kind"] == "version"]
+    captures: dict[int, CaptureInfo] = {}
+    made: dict[int, list[VersionInfo]] = {}
+    lone: dict[int, VersionInfo] = {}
+    if capture_ids:
+        marks = _placeholders(capture_ids)
+        captures = captures_by_id(archive, capture_ids)
+        for v in _annotate(archive, archive.query(
+                f"SELECT * FROM versions WHERE capture_id IN ({marks}) ORDER BY seq DESC", capture_ids)):
+            made.setdefault(v.capture_id, []).append(v)  # type: ignore[arg-type]
+    if lone_ids:
+        lone = {v.id: v for v in _annotate(archive, archive.query(
+            f"SELECT * FROM versions WHERE id IN ({_placeholders(lone_ids)})", lone_ids))}
+    entries = []
+    for k in keys:
+        if k["kind"] == "capture":
+            entries.append(TimelineEntry(k["at"], captures[k["id"]], tuple(made.get(k["id"], ()))))
+        else:
+            entries.append(TimelineEntry(k["at"], None, (lone[k["id"]],)))
+    return Timeline(source=summary, entries=tuple(entries), page=info)
+
+
+# --------------------------------------------------------------------------- captures
+
+def capture_info(archive: Archive, name: str, capture_id: int) -> CaptureInfo:
+    _source_row(archive, name)
+    rows = archive.query("SELECT * FROM captures WHERE id=?", (int(capture_id),))
+    if not rows or rows[0]["source"] != name:
+        raise NotFoundError(f"{name} has no capture {capture_id}")
+    return _capture(rows[0])
+
+
+def _body_capture(archive: Archive, c: CaptureInfo) -> int | None:
+    """The capture whose WARC record holds c's body: c itself, or the original of a revisit."""
+    if not c.warc_path:
+        return None
+    if not c.revisit:
+        return c.id
+    rows = archive.query("SELECT id FROM captures WHERE source=? AND raw_sha256=? AND revisit=0 "
+                         "AND warc_path IS NOT NULL ORDER BY id LIMIT 1", (c.source, c.raw_sha256))
+    return rows[0]["id"] if rows else None
+
+
+def _http_head(path: Path, offset: int) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            for record in ArchiveIterator(fh):
+                http = record.http_headers
+                if http is None:
+                    return None, ()
+                return f"{http.protocol} {http.statusline}".strip(), tuple(http.headers)
+    except OSError as exc:
+        raise ArchiveError(f"cannot read WARC {path}: {exc}") from None
+    return None, ()
+
+
+def capture_view(archive: Archive, name: str, capture_id: int) -> CaptureView:
+    c = capture_info(archive, name, capture_id)
+    status_line, headers = (None, ())
+    if c.warc_path and c.warc_offset is not None:
+        status_line, headers = _http_head(archive.root / c.warc_path, c.warc_offset)
+    made = _annotate(archive, archive.query("SELECT * FROM versions WHERE capture_id=? ORDER BY seq", (c.id,)))
+    return CaptureView(source=source_summary(archive, name), capture=c, versions=tuple(made),
+                       http_status_line=status_line, http_headers=headers, body_from=_body_capture(archive, c))
+
+
+def capture_body(archive: Archive, name: str, capture_id: int) -> tuple[CaptureInfo, bytes]:
+    """A capture and its raw response body as archived (a revisit's body comes from its original)."""
+    c = capture_info(archive, name, capture_id)
+    if not c.has_body:
+        raise NotFoundError(f"capture {capture_id} of {name} has no body "
+                            f"({'not modified' if c.not_modified else c.error or 'nothing archived'})")
+    body = archive.raw_body(c.id)
+    if body is None:
+        raise NotFoundError(f"the body of capture {capture_id} of {name} is not in the archive")
+    return c, body
+
+
+@dataclass(frozen=True)
+class WarcPiece:
+    """The WARC bytes of one capture: its own file whole (offset None), or its record in a
+    batch file of unchanged checks (archive.is_batch_file)."""
+
+    path: Path
+    offset: int | None = None
+    length: int | None = None
+
+    def read(self) -> bytes:
+        try:
+            with open(self.path, "rb") as fh:
+                if self.offset is None:
+                    return fh.read()
+                fh.seek(self.offset)
+                data = fh.read(self.length)
+        except OSError as exc:
+            raise ArchiveError(f"cannot read WARC {self.path}: {exc}") from None
+        if len(data) != self.length:
+            raise ArchiveError(f"WARC {self.path} ends before the record at offset {self.offset}")
+        return data
+
+
+def _piece(archive: Archive, warc_path: str, offset: int | None, length: int | None) -> WarcPiece:
+    if is_batch_file(warc_path):
+        return WarcPiece(archive.root / warc_path, offset, length)
+    return WarcPiece(archive.root / warc_path)
+
+
+def warc_pieces(archive: Archive, name: str) -> list[WarcPiece]:
+    """The WARC bytes of a source's captures, in capture order (a capture's own file once)."""
+    _source_row(archive, name)
+    rows = archive.query("SELECT warc_path, warc_offset, warc_length FROM captures WHERE source=? "
+                         "AND warc_path IS NOT NULL ORDER BY fetched_at, id", (name,))
+    return list(dict.fromkeys(_piece(archive, r["warc_path"], r["warc_offset"], r["warc_length"]) for r in rows))
+
+
+def capture_warc(archive: Archive, c: CaptureInfo) -> WarcPiece:
+    if not c.warc_path:
+        raise NotFoundError(f"capture {c.id} of {c.source} has no WARC record")
+    return _piece(archive, c.warc_path, c.warc_offset, c.warc_length)
+
+
+# --------------------------------------------------------------------------- alerts
+
+def alerts_page(archive: Archive, *, source: str | None = None, page: int = 1,
+                size: int = PAGE_SIZE) -> AlertsPage:
+    if source:
+        _source_row(archive, source)
+        total = archive.query("SELECT COUNT(*) AS n FROM alerts WHERE source=?", (source,))[0]["n"]
+        info = page_info(page, total, size)
+        rows = archive.query("SELECT * FROM alerts WHERE source=? ORDER BY id DESC LIMIT ? OFFSET ?",
+                             (source, info.size, info.offset))
+    else:
+        total = archive.query("SELECT COUNT(*) AS n FROM alerts")[0]["n"]
+        info = page_info(page, total, size)
+        rows = archive.query("SELECT * FROM alerts ORDER BY id DESC LIMIT ? OFFSET ?", (info.size, info.offset))
+    return AlertsPage(alerts=tuple(_alert(r) for r in rows), page=info, source=source)
+
+
+def recent_alerts(archive: Archive, *, source: str | None = None, limit: int = 100) -> list[Alert]:
+    return list(alerts_page(archive, source=source, size=min(limit, MAX_PAGE_SIZE)).alerts)
+
+
+def default_pair(archive: Archive, name: str, a: int | None, b: int | None) -> tuple[int, int]:
+    """Fill in a comparison's missing sides: no b is the latest version, no a the version before b."""
+    if b is None:
+        b = latest_version(archive, name).id
+    if a is None:
+        vb = version_info(archive, name, b)
+        before = _by_seq(archive, name, vb.seq - 1)
+        a = before.id if before else vb.id
+    return a, b

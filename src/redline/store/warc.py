@@ -1,0 +1,157 @@
+"""Raw captures as WARC files (warcio), readable by pywb and the Wayback tooling.
+
+A capture with something new is one small gzipped WARC file: a `request`
+record, a `response` record (or a `revisit` when the body is byte-identical to
+an earlier capture of the same source) and a `metadata` record with what
+redline learned (redirects, charset, error) as `application/warc-fields`
+lines, the usual form (Heritrix, wget), which replay tools know is not a
+capture of the page. The file is written to a temporary name and renamed.
+
+An unchanged check (a 304, or a body byte-identical to the current version's)
+is one record only, its `response` (the 304) or `revisit`, without the request
+record, and shares a file with the other unchanged checks of its batch
+(redline.store.batching): about 400 bytes a check instead of one 4 KB file.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from http import HTTPStatus
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from redline.core.atomic import atomic_write_bytes
+from redline.core.errors import ArchiveError
+from redline.core.model import FetchResult
+
+# httpx hands us decoded bodies; these headers would make replay tools decode twice.
+_DROP_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
+
+
+@dataclass(frozen=True)
+class RevisitOf:
+    """The earlier response record a revisit record points at."""
+
+    record_id: str
+    uri: str
+    date: datetime
+
+
+@dataclass(frozen=True)
+class WarcLocation:
+    path: str          # relative to the archive root
+    offset: int        # of the response/revisit record
+    length: int
+    record_id: str
+    revisit: bool = False
+
+
+def payload_digest(body: bytes) -> str:
+    """The WARC-Payload-Digest form: sha1 in base32."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+def _warc_date(dt: datetime) -> str:
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+def warc_fields(meta: dict) -> bytes:
+    """`name: value` lines (application/warc-fields): one `redirect: STATUS URL` line per hop,
+    lists and tables as JSON, None left out; every value on one line."""
+    lines = []
+    for key, value in meta.items():
+        if key == "redirects":
+            lines += [f"redirect: {status} {url}" for status, url in value]
+            continue
+        if value is None:
+            continue
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        lines.append(f"{key}: {' '.join(str(text).split())}")
+    return "".join(line + "\r\n" for line in lines).encode("utf-8")
+
+
+def single_record(result: FetchResult) -> bool:
+    """True when an unchanged check of this fetch needs no metadata record (nothing to say
+    beyond the response: no redirect, no error, one attempt)."""
+    return not (result.redirects or result.error or result.attempts > 1)
+
+
+def build_capture_warc(result: FetchResult, *, revisit_of: RevisitOf | None = None,
+                       metadata: dict | None = None, request: bool = True) -> tuple[bytes, int, int, str, bool]:
+    """Serialize a capture; return (bytes, response offset, response length, record id, is_revisit).
+
+    `request=False` leaves the request record out (unchanged checks: see the module docstring)."""
+    buf = io.BytesIO()
+    writer = WARCWriter(buf, gzip=True)
+    uri = result.final_url or result.url
+    date = {"WARC-Date": _warc_date(result.fetched_at)}
+    if request:
+        split = urlsplit(uri)
+        target = (split.path or "/") + (f"?{split.query}" if split.query else "")
+        writer.write_record(writer.create_warc_record(
+            uri, "request", payload=io.BytesIO(b""), warc_headers_dict=dict(date),
+            http_headers=StatusAndHeaders(f"GET {target} HTTP/1.1", list(result.request_headers),
+                                          is_http_request=True)))
+
+    status = result.status or 0
+    headers = [(k, v) for k, v in result.response_headers if k.lower() not in _DROP_HEADERS]
+    headers.append(("Content-Length", str(len(result.body))))
+    http = StatusAndHeaders(f"{status} {_reason(status)}", headers, protocol=result.http_version)
+    revisit = revisit_of is not None
+    if revisit:
+        rec = writer.create_revisit_record(uri, payload_digest(result.body), revisit_of.uri,
+                                           _warc_date(revisit_of.date), http_headers=http,
+                                           warc_headers_dict={**date, "WARC-Refers-To": revisit_of.record_id})
+    else:
+        rec = writer.create_warc_record(uri, "response", payload=io.BytesIO(result.body),
+                                        http_headers=http, warc_headers_dict=dict(date))
+    offset = buf.tell()
+    writer.write_record(rec)
+    length = buf.tell() - offset
+    record_id = rec.rec_headers.get_header("WARC-Record-ID")
+
+    if (revisit or result.not_modified) and single_record(result) and not metadata:
+        return buf.getvalue(), offset, length, record_id, revisit  # keep unchanged checks small
+    meta = {"redirects": [list(r) for r in result.redirects], "encoding": result.encoding,
+            "encoding_source": result.encoding_source, "error": result.error,
+            "attempts": result.attempts, "elapsed": result.elapsed, **(metadata or {})}
+    writer.write_record(writer.create_warc_record(
+        uri, "metadata", payload=io.BytesIO(warc_fields(meta)),
+        warc_content_type="application/warc-fields",
+        warc_headers_dict={**date, "WARC-Concurrent-To": record_id}))
+    return buf.getvalue(), offset, length, record_id, revisit
+
+
+def write_capture_warc(path: Path, result: FetchResult, *, root: Path, revisit_of: RevisitOf | None = None,
+                       metadata: dict | None = None) -> WarcLocation:
+    data, offset, length, record_id, revisit = build_capture_warc(result, revisit_of=revisit_of,
+                                                                   metadata=metadata)
+    atomic_write_bytes(path, data)
+    return WarcLocation(str(path.relative_to(root)), offset, length, record_id, revisit)
+
+
+def read_payload(path: Path, offset: int) -> bytes:
+    """The HTTP body of the response record at offset."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            for record in ArchiveIterator(fh):
+                return record.content_stream().read()
+    except OSError as exc:
+        raise ArchiveError(f"cannot read WARC {path}: {exc}") from None
+    raise ArchiveError(f"no WARC record at offset {offset} of {path}")
