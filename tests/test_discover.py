@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from redline.discovery.listing import (Pagination, doc_id, doc_key, find_date, is_home_url, normalize_url, opening_lines,
-                              page_urls, parse_listing, parse_pagination, url_date, url_key)
+from redline.core.urls import doc_id, doc_key, is_home_url, normalize_url, url_key
+from redline.core.textutil import find_date, opening_lines, url_date
+from redline.discovery.listing import Pagination, page_urls, parse_listing, parse_pagination
 from redline.core.errors import ConfigError
 from redline.demo.listing_pages import Entry, listing_page
 from redline.registry.load import load_registry

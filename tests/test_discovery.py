@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from redline.store.sqlite import ItemClaim
-from redline.discovery.listing import url_key
+from redline.core.urls import url_key
 from redline.discovery.cycle import discover_listing, source_name
 from redline.core.model import Source
 from redline.monitor.check import check_source

@@ -141,7 +141,6 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
 
 def _cmd_status(args: argparse.Namespace) -> int:
     from redline.store.sqlite import Archive
-    from redline.alerts.health import DEFAULT_THRESHOLD
     from redline.monitor.status import source_statuses, unhealthy
 
     settings = _settings(args)

@@ -16,7 +16,7 @@ from redline.cli.common import add_location_args, console
 
 def _cmd_move(args: argparse.Namespace) -> int:
     from redline.store.sqlite import Archive
-    from redline.discovery.listing import normalize_url, url_key
+    from redline.core.urls import normalize_url, url_key
     from redline.core.errors import ConfigError
     from redline.monitor.check import prepare_archive
     from redline.registry.load import load_registry

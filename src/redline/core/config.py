@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Mapping
 
 from redline.core.errors import ConfigError
-from redline.ingest.netguard import ENV_ALLOW, AddressPolicy
-from redline.registry.load import default_registry_path
+from redline.core.addresses import ENV_ALLOW, AddressPolicy
 
 
 def _float(env: Mapping[str, str], key: str, default: float) -> float:
@@ -19,6 +18,17 @@ def _float(env: Mapping[str, str], key: str, default: float) -> float:
         return float(raw)
     except ValueError:
         raise ConfigError(f"environment variable {key}={raw!r} is not a number; set it to seconds, e.g. {default}") from None
+
+
+def default_registry_path(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
+    """$REDLINE_SOURCES, else ./seeds/sources.toml in the working folder, else the repository's seeds/."""
+    env = os.environ if env is None else env
+    if env.get("REDLINE_SOURCES"):
+        return Path(env["REDLINE_SOURCES"]).expanduser().resolve()
+    local = (cwd or Path.cwd()) / "seeds" / "sources.toml"
+    if local.is_file():
+        return local.resolve()
+    return Path(__file__).resolve().parents[3] / "seeds" / "sources.toml"  # src/redline/core/config.py
 
 
 @dataclass(frozen=True)

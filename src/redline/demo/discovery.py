@@ -19,7 +19,7 @@ from rich.console import Console
 from redline.store.sqlite import Archive
 from redline.core.config import Settings
 from redline.demo.run import loopback_path
-from redline.discovery.listing import doc_id
+from redline.core.urls import doc_id
 from redline.demo.loopback import LoopbackSite
 from redline.core.model import Source
 from redline.demo.pages import seed_page

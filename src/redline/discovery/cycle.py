@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
 from redline.store.sqlite import Archive, ItemClaim, ItemMatch, NewAlert
-from redline.discovery.listing import ListingItem, doc_id, opening_lines, page_urls, parse_listing, url_key
+from redline.core.urls import doc_id, url_key
+from redline.core.textutil import opening_lines
+from redline.discovery.listing import ListingItem, page_urls, parse_listing
 from redline.core.errors import ConfigError, RedlineError
 from redline.ingest.fetch import Fetcher
 from redline.alerts.health import DEFAULT_THRESHOLD, update_health

@@ -1,4 +1,4 @@
-"""Listing pages -> items (title, URL, date), pagination, URL keys and document ids: pure.
+"""Listing pages -> items (title, URL, date) and pagination: pure.
 
 No network, disk or Prefect here: ``discovery`` fetches the pages and decides
 what to do with each item; this module only reads HTML and URLs.
@@ -10,221 +10,23 @@ else by the generic fallback, which keeps every link that carries a date (in
 the link's URL, like ``/202510/t20251017_11735636.html``, or next to the link,
 like ``<li><a ...>Title</a>(2020-07-03)</li>``).
 
-The same statement reached by another URL is the same statement:
-
-- ``normalize_url`` gives the address to fetch: absolute, no fragment, no
-  tracking parameters (``utm_*``, ``spm``, ...), host lowercase, default port dropped.
-- ``url_key`` gives the address to compare: also no scheme (http = https), no
-  ``www.``, host aliases merged (``mfa.gov.cn`` = ``fmprc.gov.cn``), ``/mfa_eng/``
-  read as ``/eng/``, ``index.html`` / ``default.shtml`` read as their folder.
-- ``doc_key`` gives the document: the TRS WCM id ``tYYYYMMDD_N`` that the MFA and
-  its missions share (one key for all their hosts), or an older ``tNNNNNNN`` id
-  (one key per site).
+URL keys and document ids: redline.core.urls; dates and titles: redline.core.textutil.
 """
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+from redline.core.textutil import find_date, tidy, url_date
+from redline.core.urls import doc_id, key_of_normalized, normalize_url, url_key
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup, Tag
 
 __all__ = ["ListingItem", "Pagination", "ListingPage", "ListingProfile", "LISTING_PROFILES", "parse_listing",
-           "detect_listing_profile", "page_urls", "parse_pagination", "normalize_url", "url_key", "doc_id",
-           "doc_key", "is_home_url", "find_date", "url_date", "title_key", "tidy", "opening_lines"]
-
-# --------------------------------------------------------------------------- URLs
-TRACKING_PARAMS = frozenset({"spm", "fbclid", "gclid", "dclid", "yclid", "msclkid", "igshid", "mc_cid", "mc_eid",
-                             "_ga", "_gl", "from", "isappinstalled", "scene", "share_token", "wfr", "ref_src"})
-TRACKING_PREFIXES = ("utm_",)
-# Hosts that serve the same site (compared without "www.").
-HOST_ALIASES = {"mfa.gov.cn": "fmprc.gov.cn"}
-# Path segments that name the same section: the MFA English site moved from /mfa_eng/ to /eng/ around 2024.
-PATH_ALIASES = (("/mfa_eng/", "/eng/"),)
-# Hosts that share one TRS WCM, so one tYYYYMMDD_N id is one document on all of them.
-DOC_FAMILIES = {"mfa": ("fmprc.gov.cn", "mfa.gov.cn", "china-mission.gov.cn", "china-un.ch", "china-un.org",
-                        "chinaun.org")}
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-_INDEX_FILE = re.compile(r"/(?:index|default)\.s?html?$", re.I)
-_DOC_ID = re.compile(r"/(t(\d{4})(\d{2})(\d{2})_(\d+))\.s?html?$", re.I)
-_OLD_DOC_ID = re.compile(r"/(t\d{5,9})\.s?html?$", re.I)
-_HOME_PATH = re.compile(r"^/(?:[^/]+/)?(?:(?:index|default)\.s?html?)?$", re.I)
-
-
-def normalize_url(href: str, base: str | None = None) -> str | None:
-    """The address to fetch for a link: absolute, http(s) only, no fragment, no tracking
-    parameters, scheme and host lowercase, default port dropped. None for no page link
-    (``javascript:``, ``mailto:``, a bare ``#anchor``, another scheme)."""
-    href = (href or "").strip()
-    if not href or href.startswith("#"):
-        return None
-    try:
-        absolute = urljoin(base, href) if base else href
-        parts = urlsplit(absolute)
-        port = parts.port
-    except ValueError:
-        return None
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    if scheme not in _DEFAULT_PORTS or not host:
-        return None
-    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                       if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)]
-                      ) if parts.query else ""
-    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
-
-
-def _site(host: str) -> str:
-    host = host.lower().removeprefix("www.")
-    return HOST_ALIASES.get(host, host)
-
-
-def url_key(url: str) -> str:
-    """A key under which every address of the same page compares equal (see the module docstring)."""
-    return _key(normalize_url(url) or url)
-
-
-def _key(clean: str) -> str:
-    """url_key of an address normalize_url gave."""
-    parts = urlsplit(clean)
-    host = _site(parts.hostname or "")
-    netloc = host if parts.port in (None, _DEFAULT_PORTS.get(parts.scheme)) else f"{host}:{parts.port}"
-    path = parts.path or "/"
-    for old, new in PATH_ALIASES:
-        path = path.replace(old, new)
-    path = _INDEX_FILE.sub("/", path)
-    query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True))) if parts.query else ""
-    return netloc + path + (f"?{query}" if query else "")
-
-
-def doc_id(url: str) -> str | None:
-    """The site's document id in a URL: ``t20201216_599781`` (2021 on), ``t1380539`` (before); else None."""
-    path = urlsplit(url).path
-    m = _DOC_ID.search(path)
-    if m and _valid_date(int(m.group(2)), int(m.group(3)), int(m.group(4))):
-        return m.group(1).lower()
-    m = _OLD_DOC_ID.search(path)
-    return m.group(1).lower() if m else None
-
-
-def doc_key(url: str) -> str | None:
-    """The document id with its scope: ``mfa/t20201216_599781`` on any MFA or mission host;
-    ``<site>/<id>`` elsewhere and for older ids (their numbering is per site)."""
-    ident = doc_id(url)
-    if ident is None:
-        return None
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if "_" in ident:
-        for family, hosts in DOC_FAMILIES.items():
-            if any(host == h or host.endswith("." + h) for h in hosts):
-                return f"{family}/{ident}"
-    port = f":{parts.port}" if parts.port not in (None, _DEFAULT_PORTS.get(parts.scheme)) else ""
-    return f"{_site(host)}{port}/{ident}"
-
-
-def is_home_url(url: str) -> bool:
-    """True for a site's home page: ``/``, ``/index.html``, or one folder deep (``/eng/``, ``/web/``)."""
-    return bool(_HOME_PATH.match(urlsplit(url).path or "/"))
-
-
-# --------------------------------------------------------------------------- text and dates
-_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
-_MONTHS = {m: i for i, names in enumerate((
-    ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
-    ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"),
-    ("november", "nov"), ("december", "dec")), start=1) for m in names}
-_MONTH_RX = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_DATES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"(?<!\d)(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})(?!\d)"), "ymd"),
-    (re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"), "ymd"),
-    (re.compile(rf"\b({_MONTH_RX})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I), "mdy"),
-    (re.compile(rf"\b(\d{{1,2}})\s+({_MONTH_RX})\.?,?\s+(\d{{4}})\b", re.I), "dmy"),
-)
-_URL_DATES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"/t(\d{4})(\d{2})(\d{2})_\d+\.s?html?$", re.I), "ymd"),
-    (re.compile(r"/(\d{4})-(\d{2})/(\d{2})/"), "ymd"),
-    (re.compile(r"/(\d{4})/(\d{2})/(\d{2})/"), "ymd"),
-    (re.compile(r"/(\d{4})(\d{2})(\d{2})/"), "ymd"),
-    (re.compile(r"/(\d{4})(\d{2})/"), "ym"),
-)
-
-
-def tidy(text: str) -> str:
-    """One line: NFKC, invisible characters dropped, whitespace collapsed."""
-    return " ".join(_INVISIBLE.sub("", unicodedata.normalize("NFKC", text or "")).split())
-
-
-def title_key(title: str) -> str:
-    """A title reduced for comparison: case, spacing and punctuation ignored."""
-    return "".join(ch for ch in tidy(title).casefold() if ch.isalnum())
-
-
-def _valid_date(y: int, m: int, d: int | None = None) -> bool:
-    if not (1990 <= y <= 2100 and 1 <= m <= 12):
-        return False
-    if d is None:
-        return True
-    try:
-        date(y, m, d)
-    except ValueError:
-        return False
-    return True
-
-
-def _date_from(match: re.Match[str], order: str) -> str:
-    g = match.groups()
-    if order == "ym":
-        y, m = int(g[0]), int(g[1])
-        return f"{y:04d}-{m:02d}" if _valid_date(y, m) else ""
-    if order == "ymd":
-        y, m, d = int(g[0]), int(g[1]), int(g[2])
-    elif order == "mdy":
-        y, m, d = int(g[2]), _MONTHS[g[0].lower()], int(g[1])
-    else:
-        y, m, d = int(g[2]), _MONTHS[g[1].lower()], int(g[0])
-    return f"{y:04d}-{m:02d}-{d:02d}" if _valid_date(y, m, d) else ""
-
-
-def find_date(text: str) -> str:
-    """The first date written in text ("2020-07-03", "2020年7月3日", "July 3, 2020", "3 July 2020"),
-    as "YYYY-MM-DD"; "" when there is none."""
-    best: tuple[int, str] | None = None
-    for rx, order in _DATES:
-        for m in rx.finditer(text):
-            found = _date_from(m, order)
-            if found:
-                if best is None or m.start() < best[0]:
-                    best = (m.start(), found)
-                break
-    return best[1] if best else ""
-
-
-def opening_lines(text: str, *, title: str = "", count: int = 3, width: int = 300) -> list[str]:
-    """The first lines of a statement's normalized text, after its title and date lines."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    while lines and ((title and title_key(lines[0]) == title_key(title))
-                     or (len(lines[0]) <= 40 and find_date(lines[0]))):
-        lines = lines[1:]
-    return [line if len(line) <= width else line[: width - 1].rstrip() + "…" for line in lines[:count]]
-
-
-def url_date(url: str) -> str:
-    """The date a URL's path carries (document id, /2025-12/04/, /202510/); "" when none."""
-    path = urlsplit(url).path
-    for rx, order in _URL_DATES:
-        m = rx.search(path)
-        if m:
-            found = _date_from(m, order)
-            if found:
-                return found
-    return ""
-
+           "detect_listing_profile", "page_urls", "parse_pagination"]
 
 # --------------------------------------------------------------------------- listing profiles
 @dataclass(frozen=True)
@@ -467,7 +269,7 @@ def parse_listing(html: str, url: str, *, profile: str = "auto") -> ListingPage:
     seen: set[str] = set()
     items = []
     for item in found:
-        key = _key(item.url)
+        key = key_of_normalized(item.url)
         if key != own and key not in seen:
             seen.add(key)
             items.append(item)

@@ -24,7 +24,8 @@ from redline.core.errors import DeliveryError, RedlineError
 from redline.ingest.fetch import Fetcher
 from redline.alerts.health import DEFAULT_THRESHOLD, update_health
 from redline.store.locks import delivery_lock, source_lock
-from redline.discovery.listing import is_home_url, opening_lines
+from redline.core.urls import is_home_url
+from redline.core.textutil import opening_lines
 from redline.core.model import Alert, CheckOutcome, FetchResult, Source
 from redline.text.normalize import NORMALIZER_VERSION, clean_text, normalize
 from redline.registry.load import Registry

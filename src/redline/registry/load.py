@@ -15,7 +15,6 @@ from __future__ import annotations
 import difflib
 import functools
 import json
-import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
 
+from redline.core.config import default_registry_path
 from redline.core.errors import ConfigError, RegistryError
 from redline.core.model import Source
 from redline.text.profiles import PROFILES as SITE_PROFILES
@@ -106,17 +106,6 @@ class Registry:
         wanted_tags = set(tags)
         return [s for s in self.sources
                 if s.name in names or (s.enabled and s.kind in kinds and wanted_tags.intersection(s.tags))]
-
-
-def default_registry_path(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
-    """$REDLINE_SOURCES, else ./seeds/sources.toml in the working folder, else the repository's seeds/."""
-    env = os.environ if env is None else env
-    if env.get("REDLINE_SOURCES"):
-        return Path(env["REDLINE_SOURCES"]).expanduser().resolve()
-    local = (cwd or Path.cwd()) / "seeds" / "sources.toml"
-    if local.is_file():
-        return local.resolve()
-    return Path(__file__).resolve().parents[3] / "seeds" / "sources.toml"  # src/redline/registry/load.py
 
 
 def __getattr__(name: str) -> Any:

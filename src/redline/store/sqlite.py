@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 from redline.core.atomic import atomic_write_bytes
-from redline.discovery.listing import doc_key, title_key, url_key
+from redline.core.urls import doc_key, url_key
+from redline.core.textutil import title_key
 from redline.core.errors import ArchiveError, NotFoundError
 from redline.core.model import Alert, FetchResult, Source
 from redline.registry.load import NAME_RE

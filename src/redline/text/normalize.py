@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from bs4.element import Declaration, Doctype, PageElement, ProcessingInstruction
 
+from redline.core.textutil import INVISIBLE
 from redline.core.model import Normalized
 from redline.text.profiles import PROFILES, Profile
 
@@ -33,7 +34,6 @@ __all__ = ["NORMALIZER_VERSION", "PROFILES", "Profile", "CHROME_LINES", "normali
 NORMALIZER_VERSION: int = 1
 
 # --------------------------------------------------------------------------- text rules
-_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u061c]")
 _SPACES = re.compile(r"\s+")
 _LANGUAGES = frozenset("""عربي العربية español русский français 中文 简体中文 繁體中文 繁体中文 english deutsch
     日本語 한국어 português italiano en cn zh fr es ru ar de pyc""".split())
@@ -72,7 +72,7 @@ def _is_chrome(line: str) -> bool:
 
 def _tidy(text: str) -> list[str]:
     """NFKC, invisible characters out, one stripped, collapsed line per input line, blanks dropped."""
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+    text = INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
     lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
     return [line for line in lines if line]
 
