@@ -17,7 +17,6 @@ import argparse
 import collections
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path

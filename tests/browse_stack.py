@@ -18,11 +18,13 @@ import anyio
 import httpx
 
 from redline.store.sqlite import Archive
-from redline.demo.run import loopback_path, write_demo_registry
+from redline.demo.run import write_demo_registry
+from redline.demo.loopback import loopback_path
 from redline.ingest.fetch import Fetcher
 from redline.demo.loopback import LoopbackSite
 from redline.core.model import Source
-from redline.monitor.check import check_batch, check_source, prepare_archive
+from redline.monitor.check import check_batch, check_source
+from redline.monitor.select import prepare_archive
 from redline.demo.pages import seed_page
 from redline.registry.load import load_registry
 

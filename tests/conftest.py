@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from redline.store.sqlite import Archive
-from redline.demo.run import loopback_path, write_demo_registry
+from redline.demo.run import write_demo_registry
+from redline.demo.loopback import loopback_path
 from redline.ingest.fetch import Fetcher
 from redline.demo.loopback import LoopbackSite
-from redline.monitor.check import prepare_archive
+from redline.monitor.select import prepare_archive
 from redline.demo.pages import seed_page
 from redline.registry.load import Registry, load_registry
 

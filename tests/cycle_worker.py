@@ -16,7 +16,9 @@ from redline.alerts.sinks import JsonlSink
 from redline.store.sqlite import Archive
 from redline.ingest.fetch import Fetcher
 from redline.core.model import Alert
-from redline.monitor.check import check_batch, deliver_pending, prepare_archive
+from redline.monitor.check import check_batch
+from redline.alerts.delivery import deliver_pending
+from redline.monitor.select import prepare_archive
 from redline.alerts.feeds import refresh_feeds
 from redline.registry.load import load_registry
 

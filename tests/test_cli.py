@@ -71,11 +71,11 @@ def test_run_without_network_fails_each_source_in_one_line_and_ends_normally(tmp
 
 
 def test_the_redline_process_itself_freezes_its_objects_after_its_imports() -> None:
-    """redline.cli.process.settle: gc.freeze in the command's own interpreter only."""
+    """redline.core.process.settle: gc.freeze in the command's own interpreter only."""
     import subprocess
     import sys
 
-    code = ("import gc; from redline.cli import process; process.settle(); a = gc.get_freeze_count(); "
+    code = ("import gc; from redline.core import process; process.settle(); a = gc.get_freeze_count(); "
             "process.mark_command_process(); process.settle(); print(a, gc.get_freeze_count() > 0)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["0", "True"]

@@ -25,7 +25,8 @@ from redline.discovery.listing import parse_listing
 from redline.core.errors import ArchiveError, RegistryError
 from redline.ingest.fetch import Fetcher
 from redline.core.model import CheckOutcome, Source
-from redline.monitor.check import check_batch, deliver_pending
+from redline.monitor.check import check_batch
+from redline.alerts.delivery import deliver_pending
 from redline.registry.load import load_registry
 from redline.store.verify import verify_archive
 

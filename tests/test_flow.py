@@ -43,7 +43,7 @@ def test_a_command_runs_the_flow_without_heartbeats_and_returns_with_its_events_
     """`redline run`'s way in (commands.run.run_monitor_flow, under prefect_api.foreground_run)."""
     from prefect.events.worker import EventsWorker
 
-    from redline.cli.run import run_monitor_flow
+    from redline.orchestration.foreground import run_monitor_flow
     from redline.core.config import Settings
 
     settings = Settings.resolve(archive=str(stack.archive.root), sources=str(stack.registry.path))
@@ -67,7 +67,8 @@ def test_discover_flow_tracks_and_alerts_a_related_new_statement_which_monitor_t
     from flows.monitor import monitor
     from prefect.artifacts import Artifact
 
-    from redline.demo.run import loopback_path, write_demo_registry
+    from redline.demo.run import write_demo_registry
+    from redline.demo.loopback import loopback_path
     from redline.demo.pages import seed_page
     from redline.demo.listing_pages import Entry, listing_page
 

@@ -2,11 +2,12 @@
 
 Layers, lowest first (a module may import its own layer or a lower one):
 
-    core < ingest, text < registry < store < alerts < monitor < discovery < orchestration < web < cli < demo
+    core < ingest, text < registry < store < alerts < monitor < discovery < orchestration < web < demo < cli
 
 registry sits above text because a sources file names site profiles (text.profiles);
 discovery above monitor because a related statement found on a listing is checked like
-any source. ingest and text are peers and never import each other.
+any source. ingest and text are peers and never import each other. demo is off the product
+path: only the `redline demo` command (cli/demo.py) imports it.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "redline"
 LAYERS = {"core": 0, "ingest": 1, "text": 1, "registry": 2, "store": 3, "alerts": 4, "monitor": 5,
-          "discovery": 6, "orchestration": 7, "web": 8, "cli": 9, "demo": 10}
+          "discovery": 6, "orchestration": 7, "web": 8, "demo": 9, "cli": 10}
 MAX_LINES = 400
 LONG_DATA_TABLES: dict[str, str] = {}   # module -> why it may be longer (none today)
 
@@ -80,6 +81,13 @@ def test_imports_point_down_the_layers() -> None:
                 wrong.append(f"{path.relative_to(SRC)}:{line} imports {target}: {here} may not import {there} "
                              f"(layers: {' < '.join(LAYERS)})")
     assert not wrong, "\n".join(wrong)
+
+
+def test_only_the_demo_command_imports_the_demo() -> None:
+    users = sorted({f"{MODULES[name].relative_to(SRC)}" for name, path in MODULES.items()
+                    if _layer(name) not in ("demo", None)
+                    for _, target in _imports(name, path) if _layer(target) == "demo"})
+    assert users == ["redline/cli/demo.py"]
 
 
 def test_no_import_circles() -> None:

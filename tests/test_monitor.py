@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from redline.alerts.sinks import JsonlSink
-from redline.store.sqlite import sha256_text
 from redline.core.errors import DeliveryError
 from redline.core.model import Source
-from redline.monitor.check import check_batch, check_source, deliver_pending, group_by_host
+from redline.monitor.check import check_batch, check_source
+from redline.alerts.delivery import deliver_pending
+from redline.monitor.select import group_by_host
 from redline.alerts.feeds import refresh_feeds
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -17,8 +17,10 @@ from redline.store.sqlite import Archive
 from redline.cli.main import main
 from redline.core.config import Settings
 from redline.core.model import Source
-from redline.monitor.check import check_batch, deliver_pending
-from redline.alerts.feeds import make_sinks, refresh_feeds
+from redline.monitor.check import check_batch
+from redline.alerts.delivery import deliver_pending
+from redline.alerts.feeds import refresh_feeds
+from redline.alerts.channels import make_sinks
 
 TOKEN = "T0kenq7Zx81wPbN3"
 PASSWORD = "pA55w0rdZr9Kx"

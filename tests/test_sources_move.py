@@ -6,7 +6,8 @@ import pytest
 from redline.cli.main import main
 from redline.discovery.cycle import discover_listing
 from redline.core.model import Source
-from redline.monitor.check import check_source, prepare_archive, tracked_sources
+from redline.monitor.check import check_source
+from redline.monitor.select import prepare_archive, tracked_sources
 from redline.demo.pages import seed_page
 from redline.demo.listing_pages import Entry, listing_page
 from redline.registry.load import load_registry

@@ -11,7 +11,7 @@ from redline.core.config import FetchSettings
 from redline.core.errors import ConfigError
 from redline.ingest.fetch import Fetcher
 from redline.ingest.netguard import LOOPBACK, AddressPolicy, address_kind
-from redline.alerts.feeds import make_fetcher
+from redline.ingest.fetch import make_fetcher
 
 PAGE = b"<html><head><title>Inside</title></head><body><p>Something internal.</p></body></html>"
 

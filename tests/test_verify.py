@@ -9,7 +9,8 @@ import pytest
 
 from redline.alerts.sinks import JsonlSink
 from redline.cli.main import main
-from redline.monitor.check import check_batch, deliver_pending
+from redline.monitor.check import check_batch
+from redline.alerts.delivery import deliver_pending
 from redline.store.verify import verify_archive
 
 WORDING = ("should play a leading role", "should play a central role")

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from redline.core.config import FAILURE_THRESHOLD
 from redline.store.sqlite import Archive, NewAlert
 
 OPERATOR_KINDS = ("failing", "recovered")
-DEFAULT_THRESHOLD = 3
+DEFAULT_THRESHOLD = FAILURE_THRESHOLD
 
 
 def health_transition(state: str, failures: int, threshold: int) -> tuple[str, str | None]:

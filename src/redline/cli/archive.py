@@ -14,16 +14,16 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from redline.core.errors import ArchiveError, RedlineError
 from redline.cli.common import console, err_console
+from redline.core.errors import ArchiveError, RedlineError
 
 DIFF_FORMATS = ("text", "html", "unified")
 
 
 def open_archive(path: str | None):
     """The archive at --archive / $REDLINE_ARCHIVE / ./archive; it must exist (nothing is created)."""
-    from redline.store.sqlite import Archive
     from redline.core.config import Settings
+    from redline.store.sqlite import Archive
 
     root = Settings.resolve(archive=path).archive
     if not (root / "index.sqlite").is_file():

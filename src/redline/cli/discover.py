@@ -3,36 +3,17 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Sequence
 
-from redline.core.config import Settings
 from redline.cli.common import add_location_args, console, err_console
-
-
-def run_discover_flow(settings: Settings, *, listings: Sequence[str] = (), tags: Sequence[str] = (),
-                      depth: int | None = None, topic_file: str | None = None) -> tuple[list, dict]:
-    """Run the `discover` flow once against the Prefect API already configured."""
-    from flows.discover import discover  # imported late: Prefect reads its settings at import
-
-    from redline.discovery.cycle import ListingOutcome
-    from redline.orchestration.api import foreground_run
-    from redline.cli.process import settle
-
-    settle()  # Prefect's ~1 s of imports, out of the garbage collector's way (the command's process only)
-
-    with foreground_run():
-        result = discover(listings=list(listings) or None, tags=list(tags) or None,
-                          sources_file=str(settings.sources), archive=str(settings.archive), depth=depth,
-                          topic_file=topic_file)
-    return [ListingOutcome.from_dict(o) for o in result["listings"]], result
+from redline.core.config import Settings
 
 
 def _cmd_discover(args: argparse.Namespace) -> int:
-    from redline.discovery.report import items_table, listing_table, shown_items
     from redline.discovery.cycle import depth_setting, select_listings
+    from redline.discovery.report import items_table, listing_table, shown_items
+    from redline.discovery.topic import load_topic, topic_path
     from redline.orchestration.api import prefect_api, quiet_prefect_env
     from redline.registry.load import load_registry
-    from redline.discovery.topic import load_topic, topic_path
 
     depth_setting(args.depth, os.environ)  # a bad --depth or $REDLINE_DISCOVER_DEPTH fails here, in one line
     settings = Settings.resolve(archive=args.archive, sources=args.sources)
@@ -43,6 +24,10 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     quiet_prefect_env(settings.archive / ".prefect", verbose=args.verbose)
     with console.status("starting Prefect and reading listings…"):
         with prefect_api(settings.archive / ".prefect"):
+            from redline.orchestration.foreground import (
+                run_discover_flow,  # Prefect: ~1 s, only when run
+            )
+
             outcomes, result = run_discover_flow(settings, listings=args.listing or (), tags=args.tag or (),
                                                  depth=args.depth, topic_file=str(topic) if topic else None)
     console.print(listing_table(outcomes))

@@ -9,7 +9,7 @@ from typing import Sequence
 from redline.cli import COMMAND_MODULES
 from redline.cli.common import err_console
 from redline.core.errors import RedlineError, RegistryError
-from redline.cli.process import mark_command_process, settle
+from redline.core.process import mark_command_process, settle
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command. Without `argv`, this is the `redline` command itself: its objects
-    are kept out of the garbage collector's way (redline.cli.process) after its big imports
+    are kept out of the garbage collector's way (redline.core.process) after its big imports
     and before it exits."""
     if argv is None:
         mark_command_process()

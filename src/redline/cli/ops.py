@@ -4,14 +4,14 @@ from __future__ import annotations
 import argparse
 import os
 from contextlib import contextmanager
-from typing import Iterator
 from datetime import datetime, timezone
+from typing import Iterator
 
 from rich.table import Table
 
+from redline.cli.common import add_location_args, console, err_console
 from redline.core.config import Settings
 from redline.core.errors import ConfigError
-from redline.cli.common import add_location_args, console, err_console
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -26,8 +26,8 @@ def _browse_thread(settings: Settings, port: int | None) -> Iterator[None]:
         return
     import threading
 
-    from redline.store.sqlite import Archive
     from redline.cli.archive import browse_server
+    from redline.store.sqlite import Archive
 
     archive = Archive(settings.archive)
     server, sock = browse_server(archive, "127.0.0.1", port)
@@ -43,11 +43,11 @@ def _browse_thread(settings: Settings, port: int | None) -> Iterator[None]:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from redline.store.sqlite import Archive
-    from redline.monitor.check import prepare_archive
+    from redline.monitor.select import prepare_archive
     from redline.orchestration.api import prefect_api, quiet_prefect_env
     from redline.orchestration.schedules import load_schedules
     from redline.registry.load import load_registry
+    from redline.store.sqlite import Archive
 
     settings = _settings(args)
     registry = load_registry(settings.sources)
@@ -55,7 +55,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     with Archive(settings.archive) as archive:
         prepare_archive(archive, registry)
     quiet_prefect_env(settings.archive / ".prefect", verbose=args.verbose)
-    from redline.orchestration.serve import build_deployments, running_api, serve_forever, serve_state
+    from redline.orchestration.serve import (
+        build_deployments,
+        running_api,
+        serve_forever,
+        serve_state,
+    )
 
     if running_api(settings) is not None:
         raise ConfigError(f"redline serve is already running for {settings.archive}; stop it first")
@@ -82,8 +87,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 def _selected(settings: Settings, registry, names, tags) -> list:
     """Registry and discovered sources matching names/tags (unknown ones fail in one line)."""
+    from redline.monitor.select import select_sources
     from redline.store.sqlite import Archive
-    from redline.monitor.check import select_sources
 
     if not (settings.archive / "index.sqlite").exists():
         return registry.select(names=names, tags=tags)
@@ -92,11 +97,11 @@ def _selected(settings: Settings, registry, names, tags) -> list:
 
 
 def _cmd_refresh(args: argparse.Namespace) -> int:
-    from redline.store.sqlite import Archive
+    from redline.monitor.report import print_summary
+    from redline.monitor.status import outcomes_from_captures
     from redline.orchestration.api import quiet_prefect_env
     from redline.registry.load import load_registry
-    from redline.monitor.status import outcomes_from_captures
-    from redline.monitor.report import print_summary
+    from redline.store.sqlite import Archive
 
     settings = _settings(args)
     registry = load_registry(settings.sources)
@@ -140,8 +145,8 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    from redline.store.sqlite import Archive
     from redline.monitor.status import source_statuses, unhealthy
+    from redline.store.sqlite import Archive
 
     settings = _settings(args)
     if not (settings.archive / "index.sqlite").exists():
@@ -182,10 +187,10 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 
 def _cmd_notify(args: argparse.Namespace) -> int:
-    from redline.store.sqlite import Archive
+    from redline.alerts.channels import make_sinks
     from redline.core.errors import DeliveryError
     from redline.core.model import Alert
-    from redline.alerts.feeds import make_sinks
+    from redline.store.sqlite import Archive
 
     settings = _settings(args)
     if not args.test:

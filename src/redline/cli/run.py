@@ -4,37 +4,25 @@ from __future__ import annotations
 import argparse
 from typing import Sequence
 
+from redline.cli.common import add_location_args, console, err_console
 from redline.core.config import Settings
 from redline.monitor.report import FULL_TABLE_MAX
-from redline.cli.common import add_location_args, console, err_console
-
-
-def run_monitor_flow(settings: Settings, *, names: Sequence[str] = (), tags: Sequence[str] = ()):
-    """Run the `monitor` flow once against the Prefect API already configured."""
-    from flows.monitor import monitor  # imported late: Prefect reads its settings at import
-
-    from redline.core.model import CheckOutcome
-    from redline.orchestration.api import foreground_run
-    from redline.cli.process import settle
-
-    settle()  # Prefect's ~1 s of imports, out of the garbage collector's way (the command's process only)
-
-    with foreground_run():
-        result = monitor(sources=list(names) or None, tags=list(tags) or None,
-                         sources_file=str(settings.sources), archive=str(settings.archive))
-    return [CheckOutcome(**o) for o in result["outcomes"]], result["delivery"]
 
 
 def run_cycle_and_print(settings: Settings, *, names: Sequence[str] = (), tags: Sequence[str] = (),
                         verbose: bool = False, all_rows: bool = False) -> int:
     """Run one cycle through Prefect (starting a local server if needed) and print the summary
     (every source, or only those with news when there are many: see redline.monitor.report)."""
-    from redline.orchestration.api import prefect_api, quiet_prefect_env
     from redline.monitor.report import print_summary
+    from redline.orchestration.api import prefect_api, quiet_prefect_env
 
     quiet_prefect_env(settings.archive / ".prefect", verbose=verbose)
     with console.status("starting Prefect and checking sources…"):
         with prefect_api(settings.archive / ".prefect"):
+            from redline.orchestration.foreground import (
+                run_monitor_flow,  # Prefect: ~1 s, only when run
+            )
+
             outcomes, delivery = run_monitor_flow(settings, names=names, tags=tags)
     print_summary(console, outcomes, all_rows=all_rows)
     for line in delivery.get("errors", []):
@@ -49,7 +37,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     settings = Settings.resolve(archive=args.archive, sources=args.sources)
     registry = load_registry(settings.sources)
-    from redline.monitor.check import check_selection
+    from redline.monitor.select import check_selection
 
     # unknown names fail here, in one line (discovered sources count)
     check_selection(registry, settings.archive, names=args.source or (), tags=args.tag or ())

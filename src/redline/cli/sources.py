@@ -10,16 +10,16 @@ import argparse
 from typing import Callable
 from urllib.parse import urlsplit
 
-from redline.core.config import Settings
 from redline.cli.common import add_location_args, console
+from redline.core.config import Settings
 
 
 def _cmd_move(args: argparse.Namespace) -> int:
-    from redline.store.sqlite import Archive
-    from redline.core.urls import normalize_url, url_key
     from redline.core.errors import ConfigError
-    from redline.monitor.check import prepare_archive
+    from redline.core.urls import normalize_url, url_key
+    from redline.monitor.select import prepare_archive
     from redline.registry.load import load_registry
+    from redline.store.sqlite import Archive
 
     settings = Settings.resolve(archive=args.archive, sources=args.sources)
     registry = load_registry(settings.sources)
@@ -76,9 +76,9 @@ def _write_registry(settings: Settings, text: str) -> None:
 
 def _tracked(settings: Settings):
     """(registry, tracked sources, archive rows by name); the archive is only read if it exists."""
-    from redline.store.sqlite import Archive
-    from redline.monitor.check import tracked_sources
+    from redline.monitor.select import tracked_sources
     from redline.registry.load import load_registry
+    from redline.store.sqlite import Archive
 
     registry = load_registry(settings.sources)
     if not (settings.archive / "index.sqlite").exists():
@@ -124,8 +124,8 @@ def _cmd_add(args: argparse.Namespace) -> int:
 
 def _edit_or_archive(settings: Settings, name: str, *, registry_edit, archive_edit, what: str) -> str:
     """Apply an edit to the sources file for a registry source, or to the archive for a discovered one."""
-    from redline.store.sqlite import Archive
     from redline.core.errors import NotFoundError
+    from redline.store.sqlite import Archive
 
     registry, sources, rows = _tracked(settings)
     if name in registry.names():
@@ -164,12 +164,12 @@ def _cmd_enable(args: argparse.Namespace) -> int:
 
 def _cmd_test(args: argparse.Namespace) -> int:
     """Fetch and normalize one page and diff it against the last version: writes nothing."""
-    from redline.store.sqlite import Archive
-    from redline.text.diff import diff_texts, render_terminal
     from redline.core.errors import FetchError
     from redline.core.model import Source
+    from redline.ingest.fetch import make_fetcher
+    from redline.store.sqlite import Archive
+    from redline.text.diff import diff_texts, render_terminal
     from redline.text.normalize import normalize
-    from redline.alerts.feeds import make_fetcher
 
     settings = Settings.resolve(archive=args.archive, sources=args.sources)
     _, sources, rows = _tracked(settings)

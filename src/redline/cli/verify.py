@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import argparse
 
+from redline.cli.common import console, err_console
 from redline.core.config import Settings
 from redline.core.errors import ArchiveError
-from redline.cli.common import console, err_console
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:

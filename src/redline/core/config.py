@@ -31,6 +31,9 @@ def default_registry_path(env: Mapping[str, str] | None = None, cwd: Path | None
     return Path(__file__).resolve().parents[3] / "seeds" / "sources.toml"  # src/redline/core/config.py
 
 
+FAILURE_THRESHOLD = 3  # failed checks in a row before operators are alerted (REDLINE_FAILURE_THRESHOLD)
+
+
 @dataclass(frozen=True)
 class FetchSettings:
     timeout: float = 20.0
@@ -72,7 +75,7 @@ class Settings:
     sources: Path
     config_file: Path | None
     fetch: FetchSettings = field(default_factory=FetchSettings)
-    failure_threshold: int = 3   # failed checks in a row before operators are alerted
+    failure_threshold: int = FAILURE_THRESHOLD
 
     @classmethod
     def resolve(cls, *, archive: str | None = None, sources: str | None = None,
@@ -85,4 +88,4 @@ class Settings:
         return cls(archive=archive_path, sources=sources_path,
                    config_file=config_path if config_path.exists() or config else None,
                    fetch=FetchSettings.from_env(env),
-                   failure_threshold=int(_float(env, "REDLINE_FAILURE_THRESHOLD", 3)))
+                   failure_threshold=int(_float(env, "REDLINE_FAILURE_THRESHOLD", FAILURE_THRESHOLD)))

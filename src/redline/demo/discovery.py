@@ -16,15 +16,17 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from redline.store.sqlite import Archive
 from redline.core.config import Settings
-from redline.demo.run import loopback_path
-from redline.core.urls import doc_id
-from redline.demo.loopback import LoopbackSite
 from redline.core.model import Source
-from redline.demo.pages import seed_page
+from redline.core.urls import doc_id
 from redline.demo.listing_pages import Entry, listing_page, placeholder_page
+from redline.demo.loopback import LoopbackSite, loopback_path
+from redline.demo.pages import seed_page
+from redline.discovery.report import items_table, listing_table
+from redline.monitor.report import summary_table
+from redline.orchestration.foreground import run_discover_flow, run_monitor_flow
 from redline.registry.load import Registry
+from redline.store.sqlite import Archive
 
 DEMO_LISTING = "mfa-listing-arms-control-documents"
 RELATED = Entry("Chair's Statement on Cooperation in Cyberspace Governance and Data Security (redline demo page)",
@@ -53,10 +55,6 @@ def discovery_steps(site: LoopbackSite, registry: Registry, settings: Settings, 
 
     `tracked`: the seed statement the listing lists (under another address); `removed`: the
     statement replaced by the placeholder."""
-    from redline.cli.discover import run_discover_flow
-    from redline.cli.run import run_monitor_flow
-    from redline.discovery.report import items_table, listing_table
-    from redline.monitor.report import summary_table
 
     problems: list[str] = []
     listing = registry.by_name(DEMO_LISTING)

@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 
 @dataclass
@@ -109,3 +110,9 @@ class LoopbackSite:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def loopback_path(url: str) -> str:
+    """http://host/a/b.html -> /host/a/b.html: one loopback site stands in for every host."""
+    parts = urlsplit(url)
+    return f"/{parts.hostname}{parts.path or '/'}"

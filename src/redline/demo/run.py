@@ -20,27 +20,24 @@ import shutil
 import time
 from pathlib import Path
 from typing import Sequence
-from urllib.parse import urlsplit
 
 from rich.console import Console
 
-from redline.store.sqlite import Archive
 from redline.core.config import Settings
-from redline.text.diff import diff_texts, render_terminal
 from redline.core.errors import RedlineError
-from redline.demo.loopback import LoopbackSite
 from redline.core.model import Source
+from redline.demo.discovery import DEMO_LISTING, discovery_steps
+from redline.demo.loopback import LoopbackSite, loopback_path
 from redline.demo.pages import seed_page
+from redline.monitor.report import summary_table
+from redline.orchestration.api import prefect_api, quiet_prefect_env
+from redline.orchestration.foreground import run_monitor_flow
 from redline.registry.load import Registry, load_registry
+from redline.store.sqlite import Archive
+from redline.text.diff import diff_texts, render_terminal
 
 MARKER = ".redline-demo"
 WORDING = ("should play a leading role", "should play a central role")
-
-
-def loopback_path(url: str) -> str:
-    """http://host/a/b.html -> /host/a/b.html: one loopback site stands in for every host."""
-    parts = urlsplit(url)
-    return f"/{parts.hostname}{parts.path or '/'}"
 
 
 def _toml_str(value: str) -> str:
@@ -83,10 +80,6 @@ def _fresh_dir(root: Path) -> None:
 
 
 def run_demo(directory: str | Path, *, console: Console) -> int:
-    from redline.cli.run import run_monitor_flow
-    from redline.demo.discovery import DEMO_LISTING, discovery_steps
-    from redline.orchestration.api import prefect_api, quiet_prefect_env
-    from redline.monitor.report import summary_table
 
     started = time.monotonic()
     root = Path(directory).resolve()

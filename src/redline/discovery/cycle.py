@@ -34,7 +34,8 @@ from redline.core.errors import ConfigError, RedlineError
 from redline.ingest.fetch import Fetcher
 from redline.alerts.health import DEFAULT_THRESHOLD, update_health
 from redline.core.model import Source
-from redline.monitor.check import check_source, host_of
+from redline.monitor.check import check_source
+from redline.monitor.select import host_of
 from redline.registry.load import NAME_RE, RESERVED_NAMES, Registry
 from redline.discovery.topic import Score, TopicProfile
 

@@ -34,6 +34,7 @@ from redline.ingest.charset import decode_body, is_probably_text, media_type
 from redline.core.model import FetchResult
 from redline.ingest.netguard import AddressPolicy, AddressRefused, Resolver, resolve
 from redline.ingest.transport import guarded_transport, request_deadline
+from redline.core.config import FetchSettings
 
 DEFAULT_UA = "redline/0.1 (statement change monitor; polite, conditional GETs)"
 ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -94,12 +95,14 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 class Fetcher:
-    def __init__(self, *, transport: httpx.BaseTransport | None = None, timeout: float = 20.0, retries: int = 2,
-                 backoff: float = 0.5, max_bytes: int = 5_000_000, per_host_concurrency: int = 2,
-                 per_host_delay: float = 0.5, max_redirects: int = 5, user_agent: str = DEFAULT_UA,
+    def __init__(self, *, transport: httpx.BaseTransport | None = None,
+                 timeout: float = FetchSettings.timeout, retries: int = FetchSettings.retries,
+                 backoff: float = FetchSettings.backoff, max_bytes: int = FetchSettings.max_bytes,
+                 per_host_concurrency: int = FetchSettings.per_host_concurrency,
+                 per_host_delay: float = FetchSettings.per_host_delay, max_redirects: int = 5, user_agent: str = DEFAULT_UA,
                  sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
                  max_time: float | None = None, allow_private: AddressPolicy | str | bool = False,
-                 resolver: Resolver = resolve, robots: bool = True) -> None:
+                 resolver: Resolver = resolve, robots: bool = FetchSettings.robots) -> None:
         """`transport`: a test double in place of the network (no address guard: it reaches no
         network); `allow_private`: internal addresses to connect to anyway (AddressPolicy, or
         "loopback" / "1" / networks, or True for all); `resolver`: host name -> addresses, for
@@ -382,3 +385,11 @@ def _decoded(response: httpx.Response, request: httpx.Request) -> Iterator[bytes
     rest = inflater.flush()
     if rest:
         yield rest
+
+
+def make_fetcher(fs: FetchSettings) -> Fetcher:
+    """A Fetcher with these settings (the defaults of both are FetchSettings' own)."""
+    return Fetcher(timeout=fs.timeout, retries=fs.retries, backoff=fs.backoff,
+                   per_host_delay=fs.per_host_delay, per_host_concurrency=fs.per_host_concurrency,
+                   max_bytes=fs.max_bytes, max_time=fs.max_time, allow_private=fs.allow_private,
+                   robots=fs.robots)

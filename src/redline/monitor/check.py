@@ -7,131 +7,30 @@ transport or a loopback server.
 from __future__ import annotations
 
 import hashlib
-import html
-from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, replace
-from pathlib import Path
-from typing import Iterable, Mapping, Sequence
-from urllib.parse import urlsplit
+from dataclasses import asdict
+from typing import Sequence
 
-from redline.text import classify as classify_mod
-from redline.store.sqlite import Archive, NewAlert, NewChange, NewVersion, sha256_text
-from redline.store.batching import DEFAULT_BATCH, UnchangedBatch, can_batch, pending_check
-from redline.ingest.charset import decode_body
-from redline.text.diff import TextDiff, diff_texts, render_html, render_text
-from redline.core.errors import DeliveryError, RedlineError
-from redline.ingest.fetch import Fetcher
 from redline.alerts.health import DEFAULT_THRESHOLD, update_health
-from redline.store.locks import delivery_lock, source_lock
+from redline.alerts.messages import removed_alert, restored_alert, summarize
+from redline.core.errors import RedlineError
+from redline.core.model import CheckOutcome, FetchResult, Source
 from redline.core.urls import is_home_url
-from redline.core.textutil import opening_lines
-from redline.core.model import Alert, CheckOutcome, FetchResult, Source
-from redline.text.normalize import NORMALIZER_VERSION, clean_text, normalize
-from redline.registry.load import Registry
-
-
-def host_of(source: Source) -> str:
-    return (urlsplit(source.url).hostname or "").lower()
-
-
-def group_by_host(sources: Iterable[Source]) -> dict[str, list[Source]]:
-    """Batch sources per host: one Prefect task per host keeps per-task overhead small,
-    and per-host politeness (delay, concurrency) lives inside one Fetcher."""
-    groups: dict[str, list[Source]] = defaultdict(list)
-    for s in sources:
-        groups[host_of(s)].append(s)
-    return dict(groups)
-
-
-def prepare_archive(archive: Archive, registry: Registry) -> int:
-    """Register the registry's sources and import their baseline captures; return baselines imported."""
-    archive.sync_sources(registry.sources)
-    imported = 0
-    for source in registry.sources:
-        if source.baseline and source.kind == "statement":
-            text = clean_text((registry.path.parent / source.baseline).read_text(encoding="utf-8"))
-            if archive.import_baseline(source, text, normalizer_version=NORMALIZER_VERSION):
-                imported += 1
-    return imported
-
-
-def tracked_sources(archive: Archive, registry: Registry) -> list[Source]:
-    """Every source redline checks: the registry's, at the address the archive has for them
-    (a `redline sources move` overrides the file), then the discovered ones (enabled or not)."""
-    urls = {row["name"]: row["url"] for row in archive.sources()}
-    out = [replace(s, url=urls[s.name]) if urls.get(s.name, s.url) != s.url else s for s in registry.sources]
-    names = {s.name for s in out}
-    return out + [s for s in archive.discovered_sources() if s.name not in names]
-
-
-def select_sources(archive: Archive, registry: Registry, names: Iterable[str] = (),
-                   tags: Iterable[str] = ()) -> list[Source]:
-    """Registry.select over the tracked sources: discovered names and the "discovered" tag count too."""
-    return Registry(path=registry.path, sources=tuple(tracked_sources(archive, registry))).select(names, tags)
-
-
-def check_selection(registry: Registry, archive_root: Path, names: Iterable[str] = (),
-                    tags: Iterable[str] = ()) -> None:
-    """Fail early, in one line, on unknown names or tags; the archive's discovered sources
-    count when the archive exists (it is not created here)."""
-    if (Path(archive_root) / "index.sqlite").exists():
-        with Archive(archive_root) as archive:
-            select_sources(archive, registry, names, tags)
-    else:
-        registry.select(names, tags)
-
+from redline.ingest.charset import decode_body
+from redline.ingest.fetch import Fetcher
+from redline.store.batching import (
+    DEFAULT_BATCH,
+    UnchangedBatch,
+    can_batch,
+    pending_check,
+)
+from redline.store.locks import source_lock
+from redline.store.sqlite import Archive, NewAlert, NewChange, NewVersion, sha256_text
+from redline.text import classify as classify_mod
+from redline.text.diff import diff_texts, render_html, render_text
+from redline.text.normalize import NORMALIZER_VERSION, normalize
 
 # -- removed and restored statements ------------------------------------------
-
-REMOVED_STATUSES = frozenset({404, 410})
-
-
-def removal_reason(result: FetchResult, *, placeholder: bool) -> str | None:
-    """Why a fetch shows the statement gone (None: it does not): 404 or 410, a redirect to
-    the site's home page, or the site's "page not found" placeholder served with 200."""
-    if result.status in REMOVED_STATUSES:
-        return f"HTTP {result.status} at {result.final_url}"
-    if result.redirects and not result.error and is_home_url(result.final_url) and not is_home_url(result.url):
-        return f"redirects to the site's home page ({result.final_url})"
-    if placeholder:
-        return f"serves the site's 'page not found' placeholder (HTTP {result.status}) at {result.final_url}"
-    return None
-
-
-def removed_alert(archive: Archive, source: Source, state, gone: str) -> NewAlert:
-    last = archive.version(state.version_id)
-    opening = opening_lines(archive.get_text(last.text_sha256), title=last.title or source.title)
-    lines = [f"No longer available: {gone}.",
-             f"Its last archived version (#{last.seq}, first seen {last.first_seen[:10]}) and every earlier "
-             "one stay in the archive.", "", "It opened:", *(f"  {line}" for line in opening)]
-    html_lines = "".join(f"<p>{html.escape(line)}</p>" for line in lines if line)
-    return NewAlert(kind="removed", title=source.title or last.title, url=source.url,
-                    summary=f"No longer available: {gone}", diff_text="\n".join(lines), diff_html=html_lines,
-                    stats={"reason": gone, "last_version": last.seq})
-
-
-def restored_alert(source: Source, state, url: str, *, change: NewAlert | None = None) -> NewAlert:
-    since = (state.state_since or "")[:10] or "an earlier check"
-    summary = f"Available again at {url} (removed since {since})"
-    if change is not None:
-        return replace(change, kind="restored", url=url, summary=f"{summary}; {change.summary}",
-                       stats={**(change.stats or {}), "removed_since": state.state_since})
-    note = f"Removed since {since} ({state.state_reason}); the text is as archived before it went."
-    return NewAlert(kind="restored", title=source.title, url=url, summary=summary + "; text unchanged",
-                    diff_text=note, diff_html=f"<p>{html.escape(note)}</p>",
-                    stats={"removed_since": state.state_since, "removed_reason": state.state_reason})
-
-
-def summarize(d: TextDiff) -> str:
-    s = d.stats
-    places = f"{s.hunks} place" + ("s" if s.hunks != 1 else "")
-    parts = []
-    if s.deleted_words:
-        parts.append(f"{s.deleted_words} word{'s' if s.deleted_words != 1 else ''} removed")
-    if s.inserted_words:
-        parts.append(f"{s.inserted_words} word{'s' if s.inserted_words != 1 else ''} added")
-    return f"Wording changed in {places}: " + (", ".join(parts) or "text moved")
 
 
 def _sha256(data: bytes) -> str:
@@ -338,43 +237,16 @@ def check_batch(sources: Sequence[Source], *, archive: Archive, fetcher: Fetcher
     return outcomes
 
 
-def deliver_pending(archive: Archive, sinks: Mapping[str, object]) -> tuple[int, list[str]]:
-    """Deliver every pending or failed delivery whose sink is configured now.
-
-    Under the archive's delivery lock, each delivery is claimed ('sending') before it is
-    sent and marked right after, so an alert that was delivered is never sent again and
-    two runs at once never both send it. A run killed between sending and marking leaves
-    'sending' behind: the next run asks a sink that can tell (`delivered(alert_id)`: the
-    JSONL logs) and sends only when it did not arrive; a sink that cannot tell (Apprise)
-    gets it again, marked as a possible repeat (at least once: never lost). A failure is
-    recorded and retried on the next run."""
-    delivered, errors = 0, []
-    for row in archive.pending_deliveries():
-        name = row["sink"]
-        sink = sinks.get(name)
-        if sink is None:
-            continue
-        with delivery_lock(archive.root):
-            previous = archive.claim_delivery(row["alert_id"], name)
-            if previous is None:  # another run delivered it meanwhile
-                continue
-            alert = archive.alert(row["alert_id"])
-            try:
-                arrived = getattr(sink, "delivered", None)
-                if previous == "sending" and arrived is None:  # a run stopped while sending it
-                    alert = possible_repeat(alert)
-                if not (previous == "sending" and arrived is not None and arrived(alert.id)):
-                    sink.deliver(alert)
-            except DeliveryError as exc:
-                archive.mark_delivery(alert.id, name, error=str(exc))
-                errors.append(f"alert {alert.id} to {name}: {exc}")
-                continue
-            archive.mark_delivery(alert.id, name, error=None)
-            delivered += 1
-    return delivered, errors
+REMOVED_STATUSES = frozenset({404, 410})
 
 
-def possible_repeat(alert: Alert) -> Alert:
-    """The alert, saying it may have arrived before (re-sent after a run stopped mid-send)."""
-    return replace(alert, summary=f"{alert.summary} (sent again: redline stopped while sending it, "
-                                  "so it may have arrived before)")
+def removal_reason(result: FetchResult, *, placeholder: bool) -> str | None:
+    """Why a fetch shows the statement gone (None: it does not): 404 or 410, a redirect to
+    the site's home page, or the site's "page not found" placeholder served with 200."""
+    if result.status in REMOVED_STATUSES:
+        return f"HTTP {result.status} at {result.final_url}"
+    if result.redirects and not result.error and is_home_url(result.final_url) and not is_home_url(result.url):
+        return f"redirects to the site's home page ({result.final_url})"
+    if placeholder:
+        return f"serves the site's 'page not found' placeholder (HTTP {result.status}) at {result.final_url}"
+    return None

@@ -121,7 +121,11 @@ def foreground_run() -> Iterator[None]:
     steps, and a flow run waits for that thread at its end: up to 1 s, 0.5 s on average,
     of every `redline run`. Deployment runs (`redline serve`) keep Prefect's default."""
     from prefect.events.worker import EventsWorker
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings, temporary_settings
+    from prefect.settings import (
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        get_current_settings,
+        temporary_settings,
+    )
 
     configured = "heartbeat_frequency" in get_current_settings().flows.model_fields_set
     with temporary_settings(updates={} if configured else {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):

@@ -57,21 +57,20 @@ def serve_state(settings: Settings, api_url: str) -> Iterator[None]:
 
 
 def _flows() -> dict:
-    from flows.monitor import monitor
+    from redline.orchestration.flows import (  # Prefect: ~1 s, only when serving
+        discover,
+        monitor,
+    )
 
-    flows = {"monitor": monitor}
-    try:
-        from flows.discover import discover
-    except ImportError:  # discovery not installed in this build
-        pass
-    else:
-        flows["discover"] = discover
-    return flows
+    return {"monitor": monitor, "discover": discover}
 
 
 def build_deployments(schedules: Sequence[Schedule], settings: Settings) -> list:
     """RunnerDeployments for the schedules, each bound to this archive and sources file."""
-    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+    from prefect.client.schemas.objects import (
+        ConcurrencyLimitConfig,
+        ConcurrencyLimitStrategy,
+    )
 
     flows = _flows()
     deployments = []
@@ -99,7 +98,11 @@ def runner_poll() -> Iterator[None]:
     Measured on 1,000 sources (bench/bench_served.py), Prefect's 10 s made a `redline refresh
     --wait` of an unchanged cycle take 10.5 s, of which the run itself was 3.4 s; one poll of a
     local server is one small query."""
-    from prefect.settings import PREFECT_RUNNER_POLL_FREQUENCY, get_current_settings, temporary_settings
+    from prefect.settings import (
+        PREFECT_RUNNER_POLL_FREQUENCY,
+        get_current_settings,
+        temporary_settings,
+    )
 
     configured = "poll_frequency" in get_current_settings().runner.model_fields_set
     with temporary_settings(updates={} if configured else {PREFECT_RUNNER_POLL_FREQUENCY: RUNNER_POLL_SECONDS}):
@@ -175,8 +178,13 @@ def wait_for_run(flow_run_id, *, on_poll=None, timeout: float = 3600, poll: floa
 def next_runs() -> dict[str, tuple[datetime, tuple[str, ...]]]:
     """Next scheduled start of each monitor deployment on the current API: name -> (time, tags)."""
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import (DeploymentFilter, DeploymentFilterId, FlowRunFilter,
-                                                FlowRunFilterState, FlowRunFilterStateType)
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterId,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
     from prefect.client.schemas.objects import StateType
     from prefect.client.schemas.sorting import FlowRunSort
 

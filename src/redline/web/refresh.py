@@ -80,8 +80,12 @@ def make_refresher(settings) -> Refresher:
 
 def _check_now(settings, name: str) -> None:
     from redline.store.sqlite import Archive
-    from redline.monitor.check import check_batch, deliver_pending, select_sources
-    from redline.alerts.feeds import make_fetcher, make_sinks, refresh_feeds
+    from redline.monitor.check import check_batch
+    from redline.alerts.delivery import deliver_pending
+    from redline.monitor.select import select_sources
+    from redline.alerts.feeds import refresh_feeds
+    from redline.alerts.channels import make_sinks
+    from redline.ingest.fetch import make_fetcher
     from redline.registry.load import load_registry
 
     registry = load_registry(settings.sources)

@@ -1,0 +1,128 @@
+"""One monitoring cycle: the one entry point every caller uses.
+
+    run_cycle = prepare the archive from the registry
+              -> select the sources (names, tags; discovered ones included)
+              -> check them, one batch per host (check_host)
+              -> deliver pending alerts, bring the feeds up to date (finish_cycle)
+
+The Prefect flow (redline.orchestration.flows), the in-process refresh
+(redline.orchestration.refresh, which the CLI and the web view use), the tests'
+crash worker and the benchmarks all call `run_cycle`. The flow passes `run_hosts` and
+`finish` so that each host's batch is one Prefect task and delivery another (per-task
+overhead is real: one task per page would cost more than the checks); everyone else
+runs both steps in this process.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from redline.alerts.channels import Sinks, make_sinks
+from redline.alerts.delivery import deliver_pending
+from redline.alerts.feeds import refresh_feeds
+from redline.core.config import Settings
+from redline.core.model import CheckOutcome, Source
+from redline.ingest.fetch import Fetcher, make_fetcher
+from redline.monitor.check import check_batch
+from redline.monitor.select import (
+    group_by_host,
+    prepare_archive,
+    select_sources,
+    tracked_sources,
+)
+from redline.registry.load import Registry, load_registry
+from redline.store.sqlite import Archive
+
+# (host -> its sources, the check of one host's sources) -> every outcome, in host order
+HostRunner = Callable[[Mapping[str, Sequence[Source]], Callable[[Sequence[Source]], list[CheckOutcome]]],
+                      list[CheckOutcome]]
+Finisher = Callable[[Callable[[], "Delivery"]], "Delivery"]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    delivered: int = 0
+    errors: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict:
+        return {"delivered": self.delivered, "errors": list(self.errors)}
+
+
+@dataclass(frozen=True)
+class CycleReport:
+    """What one cycle did: each source's outcome and what was delivered."""
+
+    run_id: str
+    outcomes: list[CheckOutcome] = field(default_factory=list)
+    delivery: Delivery = Delivery()
+
+    @property
+    def alerts(self) -> int:
+        return sum(o.alert_id is not None for o in self.outcomes)
+
+    @property
+    def errors(self) -> int:
+        return sum(bool(o.error) for o in self.outcomes)
+
+
+def plan_cycle(store: Archive, registry: Registry, *, names: Sequence[str] = (),
+               tags: Sequence[str] = ()) -> dict[str, list[Source]]:
+    """Register the registry's sources (and baselines), select the ones asked for, group them per host."""
+    prepare_archive(store, registry)
+    return dict(sorted(group_by_host(select_sources(store, registry, names=names, tags=tags)).items()))
+
+
+def check_host(store: Archive, sources: Sequence[Source], *, fetcher: Fetcher, sinks: Sinks, run_id: str,
+               failure_threshold: int) -> list[CheckOutcome]:
+    """Check one host's sources (a batch: per-host politeness lives in the one Fetcher)."""
+    return check_batch(list(sources), archive=store, fetcher=fetcher, run_id=run_id, sinks=list(sinks.monitor),
+                       operator_sinks=list(sinks.operator), failure_threshold=failure_threshold)
+
+
+def finish_cycle(store: Archive, sinks: Sinks) -> Delivery:
+    """Deliver every pending alert to its configured channels, then bring the Atom feeds up to date."""
+    delivered, errors = deliver_pending(store, sinks.all())
+    refresh_feeds(store)
+    return Delivery(delivered, tuple(errors))
+
+
+def _in_order(groups: Mapping[str, Sequence[Source]],
+              check: Callable[[Sequence[Source]], list[CheckOutcome]]) -> list[CheckOutcome]:
+    return [o for sources in groups.values() for o in check(sources)]
+
+
+def run_cycle(settings: Settings, *, names: Sequence[str] = (), tags: Sequence[str] = (),
+              run_id: str | None = None, store: Archive | None = None, registry: Registry | None = None,
+              fetcher: Fetcher | None = None, sinks: Sinks | None = None,
+              run_hosts: HostRunner | None = None, finish: Finisher | None = None) -> CycleReport:
+    """Run one monitoring cycle of the selected sources (default: every enabled statement).
+
+    Dependencies not given are built from `settings` at this edge (the archive, the
+    registry, a Fetcher, the alert channels) and closed afterwards; given ones are used
+    as they are (tests hand in a Fetcher on a loopback server, sinks of their own)."""
+    run_id = run_id or uuid.uuid4().hex
+    registry = registry or load_registry(settings.sources)
+    own_store = store is None
+    store = store or Archive(settings.archive)
+    own_fetcher = fetcher is None
+    fetcher = fetcher or make_fetcher(settings.fetch)
+    try:
+        sinks = sinks or make_sinks(store, settings)
+        groups = plan_cycle(store, registry, names=names, tags=tags)
+        outcomes = (run_hosts or _in_order)(groups, lambda sources: check_host(
+            store, sources, fetcher=fetcher, sinks=sinks, run_id=run_id,
+            failure_threshold=settings.failure_threshold))
+        delivery = (finish or (lambda step: step()))(lambda: finish_cycle(store, sinks))
+        return CycleReport(run_id=run_id, outcomes=outcomes, delivery=delivery)
+    finally:
+        if own_fetcher:
+            fetcher.close()
+        if own_store:
+            store.close()
+
+
+def sources_by_name(store: Archive, registry: Registry, names: Sequence[str]) -> list[Source]:
+    """The tracked sources with these names (moved addresses and discovered sources included)."""
+    known = {s.name: s for s in tracked_sources(store, registry)}
+    return [known[n] for n in names]
