@@ -3,6 +3,59 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
+
+__all__ = ["SourceStatus", "Health", "ChangeKind", "CheckChange", "AlertKind", "DeliveryStatus", "Source",
+           "FetchResult", "Normalized", "Classification", "CheckOutcome", "Alert"]
+
+
+# Typed states. StrEnum: a member is its string (stored in SQLite and JSON as before; == "removed" holds).
+class SourceStatus(StrEnum):
+    """A source's state in the archive (SourceState.state)."""
+    ACTIVE = "active"
+    REMOVED = "removed"     # 404/410, redirected to the site's home page, or a placeholder page
+
+
+class Health(StrEnum):
+    """Operators' view of a source (SourceState.health, redline.alerts.health)."""
+    OK = "ok"
+    FAILING = "failing"
+
+
+class ChangeKind(StrEnum):
+    """How two texts differ (Classification.kind; changes.kind in the archive)."""
+    NONE = "none"
+    TRIVIAL = "trivial"
+    SUBSTANTIVE = "substantive"
+
+
+class CheckChange(StrEnum):
+    """What a check found (CheckOutcome.change; None when nothing changed)."""
+    FIRST = "first"                 # the first version of the source
+    NONE = "none"                   # the texts differ only inside the source's masks
+    TRIVIAL = "trivial"
+    SUBSTANTIVE = "substantive"
+    RENORMALIZED = "renormalized"   # same page, text again under a newer normalizer
+    REMOVED = "removed"
+    RESTORED = "restored"           # back after removal (the text change is in extra["text_change"])
+
+
+class AlertKind(StrEnum):
+    CHANGE = "change"
+    NEW_STATEMENT = "new_statement"
+    REMOVED = "removed"
+    RESTORED = "restored"
+    FAILING = "failing"
+    RECOVERED = "recovered"
+    TEST = "test"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    FAILED = "failed"
+    DELIVERED = "delivered"
+
 
 
 @dataclass(frozen=True)
@@ -69,7 +122,7 @@ class Normalized:
 
 @dataclass(frozen=True)
 class Classification:
-    kind: str                      # "none" | "trivial" | "substantive"
+    kind: str                      # a ChangeKind: "none" | "trivial" | "substantive"
     reasons: tuple[str, ...] = ()  # human-readable, e.g. "only whitespace", "wording"
 
 
@@ -80,7 +133,7 @@ class CheckOutcome:
     source: str
     status: int | None = None
     new_version: bool = False
-    change: str | None = None      # None | "trivial" | "substantive" | "baseline" | "renormalized"
+    change: str | None = None      # None or a CheckChange: "first" | "none" | "trivial" | "substantive" | "renormalized" | "removed" | "restored"
     alert_id: int | None = None
     error: str | None = None
     not_modified: bool = False
@@ -93,7 +146,7 @@ class Alert:
     """One alert, as stored in the archive and handed to every sink."""
 
     id: int
-    kind: str                       # "change" | "new_statement" | "removed" | "restored" | "failing" | "recovered" | "test"
+    kind: str                       # an AlertKind: "change" | "new_statement" | "removed" | "restored" | "failing" | "recovered" | "test"
     source: str                     # source name
     title: str                      # the statement's title
     url: str
