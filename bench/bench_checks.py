@@ -29,8 +29,9 @@ from bench_cycle import Site, bench_site, folder_bytes, log  # noqa: E402
 
 from redline.store.sqlite import Archive  # noqa: E402
 from redline.core.config import FetchSettings  # noqa: E402
-from redline.monitor.check import check_batch, prepare_archive  # noqa: E402
-from redline.alerts.feeds import make_fetcher  # noqa: E402
+from redline.monitor.check import check_batch  # noqa: E402
+from redline.monitor.select import prepare_archive  # noqa: E402
+from redline.ingest.fetch import make_fetcher  # noqa: E402
 from redline.registry.load import load_registry  # noqa: E402
 
 

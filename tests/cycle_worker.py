@@ -1,14 +1,13 @@
 """The monitoring loop without Prefect, as the flow runs it (tests/test_crash.py, test_concurrency.py).
 
-One cycle is what flows/monitor.py does per run: prepare the archive from the registry,
-check every statement (check_batch, as the `check-host` task), deliver pending alerts
-and rewrite the feeds (as the `deliver-alerts` task). The test processes run it in a
+One cycle is redline.monitor.cycle.run_cycle, as the `monitor` flow runs it: prepare the
+archive from the registry, check every statement, deliver pending alerts and rewrite the feeds. The test processes run it in a
 child process they can SIGKILL, or in threads.
 """
 from __future__ import annotations
 
 import sys
-import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +15,9 @@ from redline.alerts.sinks import JsonlSink
 from redline.store.sqlite import Archive
 from redline.ingest.fetch import Fetcher
 from redline.core.model import Alert
-from redline.monitor.check import check_batch
-from redline.alerts.delivery import deliver_pending
-from redline.monitor.select import prepare_archive
-from redline.alerts.feeds import refresh_feeds
+from redline.alerts.channels import Sinks
+from redline.core.config import Settings
+from redline.monitor.cycle import run_cycle
 from redline.registry.load import load_registry
 
 MONITOR_SINKS = ("alert-log", "remote")
@@ -45,23 +43,21 @@ def sinks_for(archive: Archive) -> dict[str, Any]:
 
 
 def run_cycles(archive_root: str, sources_file: str, cycles: int = 1, ready: Any = None) -> list[list]:
-    """Run `cycles` cycles; set `ready` (an Event) once the archive is open. Returns each cycle's outcomes."""
+    """Run `cycles` cycles (redline.monitor.cycle.run_cycle, as the flow does); set `ready` (an
+    Event) once the archive is open. Returns each cycle's outcomes."""
+    settings = replace(Settings.resolve(archive=archive_root, sources=sources_file), failure_threshold=2)
     registry = load_registry(Path(sources_file))
     done = []
     with Archive(archive_root) as archive:
-        prepare_archive(archive, registry)
-        sinks = sinks_for(archive)
+        all_sinks = sinks_for(archive)
+        sinks = Sinks({n: all_sinks[n] for n in MONITOR_SINKS}, {n: all_sinks[n] for n in OPERATOR_SINKS})
         if ready is not None:
             ready.set()
         with Fetcher(timeout=5, retries=0, per_host_delay=0, per_host_concurrency=2,
                      allow_private="loopback") as fetcher:
             for _ in range(cycles):
-                outcomes = check_batch(registry.statements(), archive=archive, fetcher=fetcher,
-                                       run_id=uuid.uuid4().hex, sinks=list(MONITOR_SINKS),
-                                       operator_sinks=list(OPERATOR_SINKS), failure_threshold=2)
-                deliver_pending(archive, sinks)
-                refresh_feeds(archive)
-                done.append(outcomes)
+                report = run_cycle(settings, store=archive, registry=registry, fetcher=fetcher, sinks=sinks)
+                done.append(report.outcomes)
     return done
 
 

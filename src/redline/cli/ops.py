@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Iterator
@@ -109,19 +108,18 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
         raise ConfigError("say what to refresh: source NAMEs, --tag TAG, or --all")
     selected = _selected(settings, registry, args.names or (), args.tag or ())
     quiet_prefect_env(settings.archive / ".prefect")
-    from redline.orchestration.serve import running_api
-
-    api = running_api(settings)
-    if api is None:
-        console.print("no `redline serve` is running for this archive: refreshing in this process", highlight=False)
-        from redline.cli.run import run_cycle_and_print
-
-        return run_cycle_and_print(settings, names=args.names or (), tags=args.tag or (), all_rows=args.all_rows)
-    os.environ["PREFECT_API_URL"] = api
-    from redline.orchestration.serve import start_refresh, wait_for_run
+    from redline.orchestration.refresh import refresh
+    from redline.orchestration.serve import wait_for_run
 
     started = datetime.now(timezone.utc).replace(microsecond=0)
-    run = start_refresh(names=args.names or (), tags=args.tag or ())
+    done = refresh(settings, names=args.names or (), tags=args.tag or (),
+                   announce=lambda line: console.print(line, highlight=False))
+    if not done.served:
+        print_summary(console, done.report.outcomes, all_rows=args.all_rows)
+        for line in done.report.delivery.errors:
+            err_console.print(f"delivery failed: {line}", style="red", highlight=False)
+        return 0
+    run, api = done.flow_run, done.api_url
     console.print(f"started flow run {run.name} ({run.id}) on {api}", highlight=False)
     if not args.wait:
         return 0
@@ -152,11 +150,10 @@ def _cmd_status(args: argparse.Namespace) -> int:
     if not (settings.archive / "index.sqlite").exists():
         raise ConfigError(f"no archive at {settings.archive}; run `redline run` first or pass --archive")
     next_runs = {}
-    from redline.orchestration.serve import running_api
+    from redline.orchestration.refresh import served_api
 
-    api = running_api(settings)
+    api = served_api(settings)
     if api is not None:
-        os.environ["PREFECT_API_URL"] = api
         from redline.orchestration.api import quiet_prefect_env
 
         quiet_prefect_env(settings.archive / ".prefect")

@@ -137,6 +137,12 @@ def foreground_run() -> Iterator[None]:
             EventsWorker.instance().wait_until_empty()
 
 
+def point_at(url: str) -> None:
+    """Use the Prefect API at `url` from now on in this process: the one place redline sets
+    PREFECT_API_URL (before Prefect is imported, its settings read it from there)."""
+    os.environ["PREFECT_API_URL"] = url
+
+
 @contextmanager
 def prefect_api(prefect_home: Path) -> Iterator[str]:
     """Yield a Prefect API URL that answers: PREFECT_API_URL, or a local server started now."""
@@ -148,7 +154,7 @@ def prefect_api(prefect_home: Path) -> Iterator[str]:
         yield configured
         return
     with local_server(prefect_home) as url:
-        os.environ["PREFECT_API_URL"] = url
+        point_at(url)
         try:
             if "prefect" in sys.modules:  # settings were read at import: override them too
                 from prefect.settings import PREFECT_API_URL, temporary_settings

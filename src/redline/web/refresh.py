@@ -12,7 +12,6 @@ import hmac
 import json
 import os
 import re
-import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -21,6 +20,8 @@ from urllib.parse import parse_qs
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+
+from redline.orchestration.refresh import refresh
 
 Refresher = Callable[[str, str], str]   # (source name, who) -> what was started, one line
 _WHO = re.compile(r"^[\w .@-]{1,60}$")
@@ -62,38 +63,8 @@ def refresh_endpoint(*, archive_root: Path, token: str | None, refresher: Refres
 
 
 def make_refresher(settings) -> Refresher:
-    """A run of the served deployment if `redline serve` runs for this archive, else an in-process check."""
-    def refresh(name: str, who: str) -> str:
-        from redline.orchestration.serve import running_api
-
-        api = running_api(settings)
-        if api is not None:
-            os.environ["PREFECT_API_URL"] = api
-            from redline.orchestration.serve import start_refresh
-
-            run = start_refresh(names=[name], requested_by=who.replace(" ", "_"))
-            return f"flow run {run.name}"
-        threading.Thread(target=_check_now, args=(settings, name), daemon=True).start()
-        return "in-process check (no redline serve running)"
-    return refresh
-
-
-def _check_now(settings, name: str) -> None:
-    from redline.store.sqlite import Archive
-    from redline.monitor.check import check_batch
-    from redline.alerts.delivery import deliver_pending
-    from redline.monitor.select import select_sources
-    from redline.alerts.feeds import refresh_feeds
-    from redline.alerts.channels import make_sinks
-    from redline.ingest.fetch import make_fetcher
-    from redline.registry.load import load_registry
-
-    registry = load_registry(settings.sources)
-    with Archive(settings.archive) as archive, make_fetcher(settings.fetch) as fetcher:
-        sources = select_sources(archive, registry, [name])
-        sinks = make_sinks(archive, settings)
-        check_batch(sources, archive=archive, fetcher=fetcher, run_id=f"web-refresh-{name}",
-                    sinks=list(sinks.monitor), operator_sinks=list(sinks.operator),
-                    failure_threshold=settings.failure_threshold)
-        deliver_pending(archive, sinks.all())
-        refresh_feeds(archive)
+    """A run of the served deployment if `redline serve` runs for this archive, else an in-process cycle."""
+    def refresher(name: str, who: str) -> str:
+        return refresh(settings, names=[name], requested_by=who.replace(" ", "_"), background=True,
+                       run_id=f"web-refresh-{name}").describe()
+    return refresher
