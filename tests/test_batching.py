@@ -10,7 +10,7 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
-import redline.store.sqlite as archive_mod
+import redline.store.sqlite.checks as archive_mod  # where batch files are written
 from redline.store import readmodel as views
 from redline.store.sqlite import is_batch_file
 from redline.store.batching import UnchangedBatch

@@ -47,7 +47,9 @@ def _cmd_move(args: argparse.Namespace) -> int:
     if registry_url:
         say(f"{settings.sources} still gives the old address: redline uses the new one until the file gives "
             "another")
-    if old["state"] == "removed":
+    from redline.core.model import SourceStatus
+
+    if old["state"] == SourceStatus.REMOVED:
         say(f"it is marked removed (since {(old['state_since'] or '')[:10]}): the next check that finds it at "
             "the new address raises one restored alert")
     return 0

@@ -13,6 +13,7 @@ from typing import Sequence
 
 from redline.alerts.health import DEFAULT_THRESHOLD, update_health
 from redline.alerts.messages import removed_alert, restored_alert, summarize
+from redline.core.model import SourceStatus
 from redline.core.errors import RedlineError
 from redline.core.model import CheckOutcome, FetchResult, Source
 from redline.core.urls import is_home_url
@@ -70,7 +71,7 @@ def _same_text(archive: Archive, source: Source, state, result: FetchResult,
     per unchanged page). None whenever anything differs, or the source is removed. A capture's
     `profile_asked` is NULL when it is the profile used (and in captures from before schema 4,
     which then count only for the named profile they used: never for "auto")."""
-    if (raw_sha is None or result.status != 200 or result.text is None or state.state == "removed"
+    if (raw_sha is None or result.status != 200 or result.text is None or state.state == SourceStatus.REMOVED
             or state.text_sha256 is None or state.normalizer_version != NORMALIZER_VERSION):
         return None
     rows = archive.query(
@@ -128,16 +129,16 @@ def _check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id:
         result.text or "", profile=source.profile, url=result.final_url)
     gone = removal_reason(result, placeholder=bool(norm and norm.placeholder))
     if gone and state.version_id is not None:  # something was there: the statement is removed
-        alert = None if state.state == "removed" else removed_alert(archive, source, state, gone)
+        alert = None if state.state == SourceStatus.REMOVED else removed_alert(archive, source, state, gone)
         done = archive.record_check(source.name, result, run_id=run_id, warc=warc, raw_sha256=raw_sha,
                                     profile=norm.profile if norm else None, error=f"removed: {gone}",
-                                    failed=False, state="removed", alert=alert, sinks=sinks)
+                                    failed=False, state=SourceStatus.REMOVED, alert=alert, sinks=sinks)
         outcome.change, outcome.alert_id = "removed", done["alert_id"]
         return outcome
-    if result.not_modified and state.state == "removed":  # back, exactly as it was before
+    if result.not_modified and state.state == SourceStatus.REMOVED:  # back, exactly as it was before
         done = archive.record_check(source.name, result, run_id=run_id, warc=warc,
                                     alert=restored_alert(source, state, result.final_url), sinks=sinks,
-                                    state="active")
+                                    state=SourceStatus.ACTIVE)
         outcome.change, outcome.alert_id = "restored", done["alert_id"]
         return outcome
     if result.not_modified or result.error:
@@ -181,7 +182,7 @@ def _check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id:
         versions.append((new, change))
     elif versions:
         outcome.change = "renormalized"
-    restored = state.state == "removed"
+    restored = state.state == SourceStatus.REMOVED
     if restored:  # one alert: back, and (when its wording changed meanwhile) the diff
         outcome.extra["text_change"] = outcome.change
         outcome.change = "restored"
@@ -190,7 +191,7 @@ def _check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id:
         source.name, result, run_id=run_id, warc=warc, raw_sha256=raw_sha,
         text_sha256=sha256_text(norm.text), profile=norm.profile, profile_asked=source.profile,
         normalizer_version=NORMALIZER_VERSION, versions=versions, alert=alert, sinks=sinks,
-        state="active" if restored else None)
+        state=SourceStatus.ACTIVE if restored else None)
     outcome.new_version = bool(done["version_ids"])
     outcome.alert_id = done["alert_id"]
     return outcome

@@ -24,6 +24,7 @@ from dataclasses import replace
 from typing import Sequence
 
 from redline.store.sqlite import Archive, PendingCheck, SourceState
+from redline.core.model import Health, SourceStatus
 from redline.core.errors import RedlineError
 from redline.core.model import FetchResult
 from redline.store.warc import RevisitOf, build_capture_warc, single_record
@@ -33,7 +34,7 @@ DEFAULT_BATCH = 500
 
 def can_batch(state: SourceState, result: FetchResult) -> bool:
     """Whether an unchanged check of this source may wait for its batch (see the module docstring)."""
-    return state.state == "active" and state.failures == 0 and state.health == "ok" and single_record(result)
+    return state.state == SourceStatus.ACTIVE and state.failures == 0 and state.health == Health.OK and single_record(result)
 
 
 def pending_check(state: SourceState, result: FetchResult, *, run_id: str, revisit_of: RevisitOf | None = None,

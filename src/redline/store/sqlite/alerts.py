@@ -1,0 +1,97 @@
+"""Alerts, operator health and deliveries in the index."""
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from typing import Sequence
+
+from redline.core.errors import NotFoundError
+from redline.core.model import Alert
+from redline.store.types import (NewAlert)
+from redline.store.sqlite.rows import _alert_from_row, _insert_alert, iso, utcnow
+
+
+class AlertRecords:
+    """Archive's part for alerts (mixed into Archive: uses its _tx/_query)."""
+
+    # -- alerts -----------------------------------------------------------
+
+    def alert(self, alert_id: int) -> Alert:
+        rows = self._query("SELECT * FROM alerts WHERE id=?", (alert_id,))
+        if not rows:
+            raise NotFoundError(f"no alert {alert_id} in the archive at {self.root}")
+        return _alert_from_row(rows[0])
+
+    def alerts(self, *, source: str | None = None, limit: int = 100,
+               kinds: Sequence[str] | None = None, exclude_kinds: Sequence[str] = ()) -> list[Alert]:
+        where, params = [], []
+        if source:
+            where.append("source=?")
+            params.append(source)
+        if kinds is not None:
+            where.append(f"kind IN ({','.join('?' * len(kinds))})")
+            params += list(kinds)
+        if exclude_kinds:
+            where.append(f"kind NOT IN ({','.join('?' * len(exclude_kinds))})")
+            params += list(exclude_kinds)
+        sql = "SELECT * FROM alerts" + (" WHERE " + " AND ".join(where) if where else "")
+        rows = self._query(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
+        return [_alert_from_row(r) for r in rows]
+
+    def captures_since(self, since: datetime, names: Sequence[str] = ()) -> list[sqlite3.Row]:
+        """Each source's latest capture at or after `since`, with the version and alert it made."""
+        sql = """SELECT c.*, v.id AS version_id, ch.kind AS change_kind, a.id AS alert_id
+                 FROM captures c
+                 JOIN (SELECT source, MAX(id) AS id FROM captures WHERE fetched_at >= ? GROUP BY source) last
+                   ON last.id = c.id
+                 LEFT JOIN versions v ON v.capture_id = c.id AND v.origin = 'capture'
+                 LEFT JOIN changes ch ON ch.to_version = v.id
+                 LEFT JOIN alerts a ON a.change_id = ch.id"""
+        rows = self._query(sql + " ORDER BY c.source", (iso(since),))
+        return [r for r in rows if not names or r["source"] in names]
+
+    # -- operator health --------------------------------------------------
+
+    def health(self, name: str) -> str:
+        rows = self._query("SELECT state FROM source_health WHERE source=?", (name,))
+        return rows[0]["state"] if rows else "ok"
+
+    def record_health(self, name: str, state: str, *, alert: NewAlert | None = None,
+                      sinks: Sequence[str] = ()) -> int | None:
+        """Set a source's health state and, in the same transaction, record its operator alert."""
+        now = iso(utcnow())
+        with self._tx() as db:
+            alert_id = _insert_alert(db, name, alert, sinks, now) if alert else None
+            db.execute("""INSERT INTO source_health (source, state, since, alert_id) VALUES (?,?,?,?)
+                          ON CONFLICT(source) DO UPDATE SET state=excluded.state, since=excluded.since,
+                          alert_id=excluded.alert_id""", (name, state, now, alert_id))
+        return alert_id
+
+    def pending_deliveries(self) -> list[sqlite3.Row]:
+        return self._query("SELECT * FROM deliveries WHERE status != 'delivered' ORDER BY alert_id, sink")
+
+    def claim_delivery(self, alert_id: int, sink: str) -> str | None:
+        """Mark a delivery 'sending' before it is sent; return the status it had ('pending',
+        'failed', or 'sending': a run stopped while sending it, so it may have arrived), or
+        None when it is delivered already. Callers hold locks.delivery_lock around claim,
+        send and mark_delivery, so a 'sending' seen here is always a stale one."""
+        with self._tx() as db:
+            row = db.execute("SELECT status FROM deliveries WHERE alert_id=? AND sink=?", (alert_id, sink)).fetchone()
+            if row is None or row["status"] == "delivered":
+                return None
+            db.execute("UPDATE deliveries SET status='sending', updated_at=? WHERE alert_id=? AND sink=?",
+                       (iso(utcnow()), alert_id, sink))
+            return row["status"]
+
+    def mark_delivery(self, alert_id: int, sink: str, *, error: str | None) -> None:
+        with self._tx() as db:
+            db.execute("""UPDATE deliveries SET status=?, attempts=attempts+1, last_error=?, updated_at=?
+                          WHERE alert_id=? AND sink=?""",
+                       ("failed" if error else "delivered", error, iso(utcnow()), alert_id, sink))
+
+    def deliveries(self, alert_id: int) -> list[sqlite3.Row]:
+        return self._query("SELECT * FROM deliveries WHERE alert_id=? ORDER BY sink", (alert_id,))
+
+    def counts(self) -> dict[str, int]:
+        return {t: self._query(f"SELECT COUNT(*) AS n FROM {t}")[0]["n"]
+                for t in ("sources", "captures", "versions", "changes", "alerts", "deliveries")}

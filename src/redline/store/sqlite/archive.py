@@ -1,0 +1,140 @@
+"""The SQLite + folder backend of the store (the embedded default): the Archive class."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+from redline.core.errors import ArchiveError, NotFoundError
+from redline.core.model import Source
+from redline.store.types import (SourceState)
+from redline.store.sqlite.alerts import AlertRecords
+from redline.store.sqlite.checks import CheckRecords
+from redline.store.sqlite.listings import ListingRecords
+from redline.store.sqlite.rows import _slug, iso, utcnow
+from redline.store.sqlite.schema import SCHEMA, _migrate, _remember_url
+
+
+class Archive(CheckRecords, ListingRecords, AlertRecords):
+    """An archive rooted at a folder. Safe to share between threads."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.root / "index.sqlite", timeout=60,
+                                       check_same_thread=False, isolation_level=None)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.executescript(SCHEMA)
+            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', '1')")  # SCHEMA's version
+            _migrate(self._db)
+        except (OSError, sqlite3.Error) as exc:
+            raise ArchiveError(f"cannot open the archive at {self.root}: {exc}") from None
+        self._lock = threading.RLock()
+
+    # -- plumbing ---------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> "Archive":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _query(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
+        """A read-only query, for views and reports (redline.store.readmodel); writes go through the methods here."""
+        if not sql.lstrip().upper().startswith(("SELECT", "WITH", "EXPLAIN")):
+            raise ArchiveError("Archive.query runs read-only queries (SELECT / WITH / EXPLAIN) only")
+        return self._query(sql, params)
+
+    @property
+    def alerts_log(self) -> Path:
+        return self.root / "alerts.jsonl"
+
+    @property
+    def feeds_dir(self) -> Path:
+        return self.root / "feeds"
+
+
+    # -- sources ----------------------------------------------------------
+
+    def sync_sources(self, sources: Iterable[Source]) -> None:
+        """Add new registry entries and refresh the metadata of known ones (history is kept).
+
+        A source moved by `redline sources move` keeps its new address as long as the
+        registry still gives the one it was moved from; a new address in the registry wins."""
+        now = iso(utcnow())
+        sources = [s for s in sources if _slug(s.name)]
+        with self._tx() as db:
+            for s in sources:
+                row = db.execute("SELECT url, registry_url FROM sources WHERE name=?", (s.name,)).fetchone()
+                moved = row is not None and row["registry_url"] is not None and row["registry_url"] == s.url
+                if moved:
+                    s = replace(s, url=row["url"])
+                elif row is not None and row["url"] != s.url:  # a new address: the old validators are not its
+                    db.execute("UPDATE sources SET etag=NULL, last_modified=NULL, registry_url=NULL WHERE name=?",
+                               (s.name,))
+                db.execute(
+                    """INSERT INTO sources (name, url, title, date, language, profile, tags, kind, origin, enabled, added_at)
+                       VALUES (?,?,?,?,?,?,?,?,?,?,?)
+                       ON CONFLICT(name) DO UPDATE SET url=excluded.url, title=excluded.title, date=excluded.date,
+                         language=excluded.language, profile=excluded.profile, tags=excluded.tags,
+                         kind=excluded.kind, enabled=excluded.enabled""",
+                    (s.name, s.url, s.title, s.date, s.language, s.profile, json.dumps(list(s.tags)),
+                     s.kind, s.origin, int(s.enabled), now))
+                _remember_url(db, s.name, s.url, "registry", now)
+
+    def source_row(self, name: str) -> sqlite3.Row:
+        rows = self._query("SELECT * FROM sources WHERE name=?", (name,))
+        if not rows:
+            raise NotFoundError(f"no source named {name!r} in the archive at {self.root}")
+        return rows[0]
+
+    def sources(self) -> list[sqlite3.Row]:
+        return self._query("SELECT * FROM sources ORDER BY name")
+
+    def state(self, name: str) -> SourceState:
+        """The source's row, its latest version and its health, in one query (a check's first read)."""
+        rows = self._query(
+            """SELECT s.*, v.id AS v_id, v.seq AS v_seq, v.text_sha256 AS v_text, v.normalizer_version AS v_norm,
+                      v.capture_id AS v_capture, COALESCE(h.state, 'ok') AS health
+               FROM sources s
+               LEFT JOIN versions v ON v.id = (SELECT id FROM versions WHERE source = s.name ORDER BY seq DESC LIMIT 1)
+               LEFT JOIN source_health h ON h.source = s.name
+               WHERE s.name = ?""", (name,))
+        if not rows:
+            raise NotFoundError(f"no source named {name!r} in the archive at {self.root}")
+        row = rows[0]
+        return SourceState(
+            name=name, etag=row["etag"], last_modified=row["last_modified"],
+            last_raw_sha256=row["last_raw_sha256"], failures=row["failures"],
+            version_id=row["v_id"], version_seq=row["v_seq"] or 0, text_sha256=row["v_text"],
+            normalizer_version=row["v_norm"], version_capture_id=row["v_capture"],
+            state=row["state"], state_since=row["state_since"], state_reason=row["state_reason"],
+            checks=row["checks"], health=row["health"],
+        )
