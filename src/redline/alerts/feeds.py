@@ -45,10 +45,7 @@ def refresh_feeds(archive: Archive) -> list[Path]:
 def _feeds(archive: Archive) -> dict[str, tuple[list, str | None, dict]]:
     """Each feed file: what it shows (alert count, newest alert id, and for a source's feed its
     title and address), the source it is about (None: all alerts) and its Atom metadata."""
-    kinds = ",".join("?" * len(OPERATOR_KINDS))
-    counts = {r["source"]: [r["n"], r["newest"]] for r in archive.query(
-        f"SELECT source, COUNT(*) AS n, MAX(id) AS newest FROM alerts WHERE kind NOT IN ({kinds}) GROUP BY source",
-        OPERATOR_KINDS)}
+    counts = {source: [n, newest] for source, (n, newest) in archive.alert_counts(exclude_kinds=OPERATOR_KINDS).items()}
     total = [sum(n for n, _ in counts.values()), max((newest for _, newest in counts.values()), default=0)]
     feeds = {"alerts.xml": (total, None, {"feed_id": "urn:redline:alerts", "title": "redline: all alerts"})}
     for row in archive.sources():

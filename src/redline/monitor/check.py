@@ -74,13 +74,9 @@ def _same_text(archive: Archive, source: Source, state, result: FetchResult,
     if (raw_sha is None or result.status != 200 or result.text is None or state.state == SourceStatus.REMOVED
             or state.text_sha256 is None or state.normalizer_version != NORMALIZER_VERSION):
         return None
-    rows = archive.query(
-        "SELECT text_sha256, profile, profile_asked, final_url, normalizer_version FROM captures WHERE source=? "
-        "AND raw_sha256=? AND text_sha256 IS NOT NULL AND error IS NULL ORDER BY id DESC LIMIT 1",
-        (source.name, raw_sha))
-    if not rows:
+    row = archive.latest_capture_of_body(source.name, raw_sha)
+    if row is None:
         return None
-    row = rows[0]
     asked = row["profile_asked"] or row["profile"]
     if (row["text_sha256"] != state.text_sha256 or row["normalizer_version"] != NORMALIZER_VERSION
             or row["final_url"] != result.final_url or asked != source.profile):

@@ -95,3 +95,10 @@ class AlertRecords:
     def counts(self) -> dict[str, int]:
         return {t: self._query(f"SELECT COUNT(*) AS n FROM {t}")[0]["n"]
                 for t in ("sources", "captures", "versions", "changes", "alerts", "deliveries")}
+
+    def alert_counts(self, *, exclude_kinds: Sequence[str] = ()) -> dict[str, tuple[int, int]]:
+        """Per source that has alerts (of other kinds than `exclude_kinds`): (how many, newest id)."""
+        kinds = ",".join("?" * len(exclude_kinds))
+        where = f" WHERE kind NOT IN ({kinds})" if exclude_kinds else ""
+        return {r["source"]: (r["n"], r["newest"]) for r in self._query(
+            f"SELECT source, COUNT(*) AS n, MAX(id) AS newest FROM alerts{where} GROUP BY source", tuple(exclude_kinds))}

@@ -7,7 +7,7 @@ import sqlite3
 import uuid
 from datetime import datetime
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 from redline.core.atomic import atomic_write_bytes
 from redline.core.errors import ArchiveError, NotFoundError
@@ -208,3 +208,12 @@ class CheckRecords:
             return None
         r = rows[0]
         return RevisitOf(r["warc_record_id"], r["final_url"], datetime.fromisoformat(r["fetched_at"]))
+
+    def latest_capture_of_body(self, source: str, raw_sha256: str) -> Mapping[str, Any] | None:
+        """The newest capture of `source` whose raw body had this digest and gave a text (no error):
+        its text digest, the profile used and asked for, final URL and normalizer version."""
+        rows = self._query(
+            "SELECT text_sha256, profile, profile_asked, final_url, normalizer_version FROM captures WHERE source=? "
+            "AND raw_sha256=? AND text_sha256 IS NOT NULL AND error IS NULL ORDER BY id DESC LIMIT 1",
+            (source, raw_sha256))
+        return rows[0] if rows else None
