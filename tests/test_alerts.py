@@ -13,8 +13,8 @@ from typing import Iterator
 import feedparser
 import pytest
 
-from redline.alerts.sinks import (AppriseSink, JsonlSink, NotifyConfig, alert_body, load_notify_config, redact_url,
-                            render_atom_feed, scrub, sink_name_for_url, split_urls, write_atom_feed)
+from redline.alerts.sinks import AppriseSink, JsonlSink, NotifyConfig, alert_body, load_notify_config, render_atom_feed, split_urls, write_atom_feed
+from redline.alerts.redaction import redact_url, scrub, sink_name_for_url
 from redline.core.errors import ConfigError, DeliveryError
 from redline.core.model import Alert
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from redline.text.diff import (DELETE, EQUAL, INSERT, DiffStats, TextDiff, count_words, diff_texts, diff_tokens,
-                          render_html, render_terminal, render_text, render_unified, tokenize)
+from redline.text.diff import DELETE, EQUAL, INSERT, DiffStats, TextDiff, count_words, diff_texts, diff_tokens, tokenize
+from redline.text.render import render_html, render_terminal, render_text, render_unified
 
 PROJECT = Path(__file__).resolve().parents[1]
 DATA = tomllib.loads((Path(__file__).resolve().parent / "data" / "diff_cases.toml").read_text(encoding="utf-8"))

@@ -1,5 +1,6 @@
-"""The `redline` subcommands. Each module here defines `register(sub)`, adding its
-subparsers with `set_defaults(func=...)`; cli.py registers every module listed."""
+"""The `redline` command: one thin module per command group; business logic lives in the layers
+below. Each module here defines `register(sub)`, adding its subparsers with
+`set_defaults(func=...)`; cli.main registers every module listed."""
 from __future__ import annotations
 
 COMMAND_MODULES = (

@@ -177,7 +177,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 def _cmd_diff(args: argparse.Namespace) -> int:
     from redline.store import readmodel as views
-    from redline.text.diff import render_html, render_terminal, render_unified
+    from redline.text.render import render_html, render_terminal, render_unified
 
     with open_archive(args.archive) as archive:
         c = views.compare(archive, args.name, args.a, args.b)

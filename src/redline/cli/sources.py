@@ -170,7 +170,8 @@ def _cmd_test(args: argparse.Namespace) -> int:
     from redline.core.model import Source
     from redline.ingest.fetch import make_fetcher
     from redline.store.sqlite import Archive
-    from redline.text.diff import diff_texts, render_terminal
+    from redline.text.diff import diff_texts
+    from redline.text.render import render_terminal
     from redline.text.normalize import normalize
 
     settings = Settings.resolve(archive=args.archive, sources=args.sources)

@@ -34,7 +34,8 @@ from redline.orchestration.api import prefect_api, quiet_prefect_env
 from redline.orchestration.foreground import run_monitor_flow
 from redline.registry.load import Registry, load_registry
 from redline.store.sqlite import Archive
-from redline.text.diff import diff_texts, render_terminal
+from redline.text.diff import diff_texts
+from redline.text.render import render_terminal
 
 MARKER = ".redline-demo"
 WORDING = ("should play a leading role", "should play a central role")

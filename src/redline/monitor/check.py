@@ -28,7 +28,8 @@ from redline.store.batching import (
 from redline.store.locks import source_lock
 from redline.store.sqlite import Archive, NewAlert, NewChange, NewVersion, sha256_text
 from redline.text import classify as classify_mod
-from redline.text.diff import diff_texts, render_html, render_text
+from redline.text.diff import diff_texts
+from redline.text.render import render_html, render_text
 from redline.text.normalize import NORMALIZER_VERSION, normalize
 
 # -- removed and restored statements ------------------------------------------

@@ -33,7 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from redline.store import readmodel as views
 from redline.alerts.sinks import KIND_LABELS, alert_title, render_atom_feed
 from redline.store.sqlite import Archive
-from redline.text.diff import render_html, render_text
+from redline.text.render import render_html, render_text
 from redline.core.errors import ArchiveError, NotFoundError, RedlineError
 from redline.web.render import inline_html, safe_fragment, side_by_side
 
