@@ -32,7 +32,7 @@ def open_archive(path: str | None):
 
 
 def _moment(text: str) -> datetime:
-    from redline.store.readmodel import parse_moment
+    from redline.store.readvalues import parse_moment
 
     try:
         return parse_moment(text)
