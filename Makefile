@@ -26,7 +26,7 @@ demo: venv
 test: venv pywb
 	$(BIN)/pytest -q
 
-# pywb (WARC replay, for tests/test_pywb.py) in its own venv: its pins clash with Prefect's.
+# pywb (WARC replay, for tests/e2e/test_pywb.py) in its own venv: its pins clash with Prefect's.
 PYWB_VENV  := .venv-pywb
 PYWB_STAMP := $(PYWB_VENV)/.installed-$(shell cat requirements-pywb.lock | cksum | cut -d' ' -f1)
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-import cycle_worker
-from faultsite import FaultSite
+from support import cycle_worker
+from support.faultsite import FaultSite
 from redline.store.sqlite import Archive
 from redline.store.locks import file_lock, source_lock
 from redline.store.verify import verify_archive

@@ -9,7 +9,7 @@ import pytest
 
 from redline.ingest.charset import codec_name, decode_body, is_probably_text, media_type
 
-FIXTURES = Path(__file__).parent / "fixtures" / "mfa"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mfa"
 ZH_PAGE = FIXTURES / "cw_zh_presser_t1624087_2018-12-21_cyber.html"
 EN_PAGE = FIXTURES / "cw_en_presser_t1624190_2018-12-21_cyber.html"
 ZH_TITLE = "2018年12月21日外交部发言人华春莹主持例行记者会"

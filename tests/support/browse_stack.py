@@ -26,7 +26,7 @@ from redline.monitor.check import check_batch, check_source, prepare_archive
 from redline.demo.pages import seed_page
 from redline.registry.load import load_registry
 
-PROJECT = Path(__file__).resolve().parents[1]
+PROJECT = Path(__file__).resolve().parents[2]
 WORDING = ("should play a leading role", "should play a central role")
 
 HOSTILE = "hostile-page"

@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from faultsite import FaultSite
+from support.faultsite import FaultSite
 from redline.core.config import FetchSettings
 from redline.core.errors import ConfigError
 from redline.ingest.fetch import Fetcher

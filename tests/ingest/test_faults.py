@@ -1,4 +1,4 @@
-"""Bad input, one test per case, each against a misbehaving loopback server (tests/faultsite.py).
+"""Bad input, one test per case, each against a misbehaving loopback server (tests/support/faultsite.py).
 
 Every case runs the same check twice over three sources on one host: a good page, the
 bad one, another good page. Each must end with one clear line recorded against the bad
@@ -17,7 +17,7 @@ from typing import Callable
 
 import pytest
 
-from faultsite import Exchange, FaultSite
+from support.faultsite import Exchange, FaultSite
 from redline.alerts.sinks import JsonlSink
 from redline.store.sqlite import Archive
 from redline.cli.main import main

@@ -11,7 +11,7 @@ from redline.core.model import Normalized
 from redline.text.normalize import (CHROME_LINES, NORMALIZER_VERSION, PROFILES, Profile, clean_text, detect_profile,
                                is_placeholder, normalize)
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1]
 FIXTURES = HERE / "fixtures" / "mfa"
 GOLDEN = HERE / "golden"
 PAGES = sorted(FIXTURES.glob("*.html"))

@@ -12,8 +12,8 @@ from redline.demo.listing_pages import Entry, listing_page
 from redline.registry.load import load_registry
 from redline.discovery.topic import DEFAULT_TERMS, default_topic, load_topic, parse_topic, topic_path
 
-MFA = Path(__file__).resolve().parent / "fixtures" / "mfa"
-PROJECT = Path(__file__).resolve().parents[1]
+MFA = Path(__file__).resolve().parents[1] / "fixtures" / "mfa"
+PROJECT = Path(__file__).resolve().parents[2]
 EN_URL = "https://www.fmprc.gov.cn/mfa_eng/xwfw_665399/s2510_665401/2511_665403/default.shtml"
 EN2_URL = "https://www.fmprc.gov.cn/mfa_eng/xwfw_665399/s2510_665401/2511_665403/default_1.shtml"
 ZH_URL = "https://www.fmprc.gov.cn/web/wjdt_674879/fyrbt_674889/default.shtml"

@@ -9,7 +9,7 @@ import redline
 from redline.text.normalize import clean_text, detect_profile, normalize
 from redline.demo.pages import SEED_TEMPLATES, TEMPLATES, seed_page, split_seed, template_for_url
 
-SEEDS_DIR = Path(__file__).resolve().parents[1] / "seeds"
+SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
 SEEDS = {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(SEEDS_DIR.glob("00[0-4]_*.txt"))}
 URLS = {
     "000": "https://www.fmprc.gov.cn/mfa_eng/wjb_663304/zzjg_663340/jks_665232/kjfywj_665252/202012/"

@@ -13,7 +13,7 @@ import pytest
 
 from redline.ingest.fetch import Fetcher
 
-FIXTURES = Path(__file__).parent / "fixtures" / "mfa"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mfa"
 EN_URL = "https://www.fmprc.gov.cn/mfa_eng/xwfw_665399/s2510_665401/2511_665403/t1624190.shtml"
 ZH_URL = "https://www.fmprc.gov.cn/web/wjdt_674879/fyrbt_674889/t1624087.shtml"
 HTML = {"content-type": "text/html"}

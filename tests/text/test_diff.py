@@ -11,8 +11,8 @@ import pytest
 from redline.text.diff import (DELETE, EQUAL, INSERT, DiffStats, TextDiff, count_words, diff_texts, diff_tokens,
                           render_html, render_terminal, render_text, render_unified, tokenize)
 
-PROJECT = Path(__file__).resolve().parents[1]
-DATA = tomllib.loads((Path(__file__).resolve().parent / "data" / "diff_cases.toml").read_text(encoding="utf-8"))
+PROJECT = Path(__file__).resolve().parents[2]
+DATA = tomllib.loads((Path(__file__).resolve().parents[1] / "data" / "diff_cases.toml").read_text(encoding="utf-8"))
 CASES = DATA["case"]
 ZH_PARAGRAPHS: list[str] = DATA["corpus"]["zh"]
 SEED_TEXTS = [p.read_text(encoding="utf-8") for p in sorted((PROJECT / "seeds").glob("*.txt"))]

@@ -10,7 +10,7 @@ import pytest
 
 from redline.cli.main import build_parser, main
 
-PROJECT = Path(__file__).resolve().parents[1]
+PROJECT = Path(__file__).resolve().parents[2]
 
 
 def test_bad_sources_file_gives_one_line_per_problem_and_exit_2(tmp_path, capsys) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from browse_stack import Client, HOSTILE, HOSTILE_LINE, HOSTILE_TITLE, browse_stack
+from support.browse_stack import Client, HOSTILE, HOSTILE_LINE, HOSTILE_TITLE, browse_stack
 from redline.store import readmodel as views
 from redline.web.app import PAGE_CSP, RAW_CSP, create_app
 from redline.web.render import safe_fragment, side_by_side

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import pytest
 
-from faultsite import Exchange, FaultSite
+from support.faultsite import Exchange, FaultSite
 from redline.store.sqlite import Archive
 from redline.cli.main import main
 from redline.core.config import Settings

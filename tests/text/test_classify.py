@@ -8,7 +8,7 @@ import pytest
 
 from redline.text.classify import classify, compile_masks, words
 
-SEED = (Path(__file__).resolve().parents[1] / "seeds" / "000_f3c8cea24e4c5715.txt").read_text(encoding="utf-8")
+SEED = (Path(__file__).resolve().parents[2] / "seeds" / "000_f3c8cea24e4c5715.txt").read_text(encoding="utf-8")
 DATE_MASK = r"Updated \d{4}-\d{2}-\d{2} \d{2}:\d{2}"
 COUNTER_MASK = r"(?:Visits|访问量)[:：]\s*\d[\d,]*"
 

@@ -9,7 +9,7 @@ import redline.registry.load as sources_mod
 from redline.core.errors import ConfigError, RegistryError
 from redline.registry.load import Registry, default_registry_path, load_registry, parse_registry
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO / "seeds" / "sources.toml"
 
 GOOD = '''

@@ -14,7 +14,7 @@ from redline.demo.pages import seed_page
 from redline.demo.listing_pages import Entry, listing_page
 from redline.discovery.topic import default_topic
 
-MFA = Path(__file__).resolve().parent / "fixtures" / "mfa"
+MFA = Path(__file__).resolve().parents[1] / "fixtures" / "mfa"
 LISTING_PATH = "/www.fmprc.gov.cn/eng/wjb/zzjg_663340/jks_665232/kjfywj_665252/"
 SEED = "mfa-asean-china-cyber-dialogue-2020"  # tracked; its document id is t20201216_599781
 RELATED = Entry("Statement on Cooperation in Cyberspace Governance and Data Security",

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from browse_stack import HOSTILE, HOSTILE_TITLE, browse_stack
+from support.browse_stack import HOSTILE, HOSTILE_TITLE, browse_stack
 from redline.web.app import create_app
 
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 def chromium_path() -> str:

@@ -13,7 +13,7 @@ from redline.core.model import Source
 from redline.monitor.check import check_batch, check_source, deliver_pending, group_by_host
 from redline.alerts.feeds import refresh_feeds
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 WORDING = ("should play a leading role", "should play a central role")
 

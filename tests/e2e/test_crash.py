@@ -2,7 +2,7 @@
 
 Each round the loopback site changes the wording of most of its eight statements; a
 child process (forked from a preloaded forkserver, so it starts in milliseconds) runs the
-monitoring loop (tests/cycle_worker.py: check, deliver, feeds) and is killed after a
+monitoring loop (tests/support/cycle_worker.py: check, deliver, feeds) and is killed after a
 random delay within about one cycle. After each kill `verify` must find no error, and a
 clean run must then record exactly what the site serves. At the end: every wording the
 site served is a version, in order, once; every change has one alert; the alert log has
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-import cycle_worker
+from support import cycle_worker
 from redline.store.sqlite import Archive
 from redline.demo.loopback import LoopbackSite
 from redline.store.verify import verify_archive

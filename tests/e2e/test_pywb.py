@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from browse_stack import PROJECT, browse_stack
+from support.browse_stack import PROJECT, browse_stack
 
 PYWB_BIN = PROJECT / ".venv-pywb" / "bin"
 

@@ -1,4 +1,4 @@
-"""The monitoring loop without Prefect, as the flow runs it (tests/test_crash.py, test_concurrency.py).
+"""The monitoring loop without Prefect, as the flow runs it (tests/e2e/test_crash.py, test_concurrency.py).
 
 One cycle is what flows/monitor.py does per run: prepare the archive from the registry,
 check every statement (check_batch, as the `check-host` task), deliver pending alerts
@@ -63,5 +63,5 @@ def run_cycles(archive_root: str, sources_file: str, cycles: int = 1, ready: Any
     return done
 
 
-if __name__ == "__main__":  # python tests/cycle_worker.py ARCHIVE SOURCES [CYCLES]
+if __name__ == "__main__":  # python tests/support/cycle_worker.py ARCHIVE SOURCES [CYCLES]
     run_cycles(sys.argv[1], sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 1)

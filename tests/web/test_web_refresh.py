@@ -5,7 +5,7 @@ import json
 import time
 
 import pytest
-from browse_stack import Client
+from support.browse_stack import Client
 
 from redline.core.config import Settings
 from redline.web.app import create_app
