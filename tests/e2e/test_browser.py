@@ -21,6 +21,8 @@ import uvicorn
 from support.browse_stack import HOSTILE, HOSTILE_TITLE, browse_stack
 from redline.web.app import create_app
 
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
+
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 

@@ -27,6 +27,8 @@ from redline.store.sqlite import Archive
 from redline.demo.loopback import LoopbackSite
 from redline.store.verify import verify_archive
 
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
+
 SOURCES = 8
 ROUNDS = int(os.environ.get("REDLINE_CRASH_ROUNDS", "25"))
 WORDS = ("open", "secure", "stable", "accessible", "peaceful", "orderly", "inclusive", "resilient", "shared",

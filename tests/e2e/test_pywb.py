@@ -19,6 +19,8 @@ import pytest
 
 from support.browse_stack import PROJECT, browse_stack
 
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
+
 PYWB_BIN = PROJECT / ".venv-pywb" / "bin"
 
 
