@@ -1,0 +1,1 @@
+"""Discovery: finding new statements on listing pages (parsing, topic filter, the discovery cycle, its report)."""

@@ -1,0 +1,1 @@
+"""Ingest: fetching pages over HTTP safely (transport, SSRF guard, charset decoding)."""

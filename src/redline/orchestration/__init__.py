@@ -1,0 +1,1 @@
+"""Orchestration: running cycles on a schedule with Prefect (flows, serve, the API client, schedules)."""

@@ -1,0 +1,1 @@
+"""Registry: loading and editing the list of watched sources (sources.toml)."""
