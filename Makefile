@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: venv demo test pywb bench bench-large bench-env lock clean
+.PHONY: venv demo test test-fast pywb bench bench-large bench-env lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@echo "setting up $(VENV) from requirements.lock (first time: about a minute)…"
@@ -26,7 +26,11 @@ demo: venv
 test: venv pywb
 	$(BIN)/pytest -q
 
-# pywb (WARC replay, for tests/test_pywb.py) in its own venv: its pins clash with Prefect's.
+# The inner loop: everything but the slow and whole-stack tests.
+test-fast: venv
+	$(BIN)/pytest -q -m "not slow and not e2e"
+
+# pywb (WARC replay, for tests/e2e/test_pywb.py) in its own venv: its pins clash with Prefect's.
 PYWB_VENV  := .venv-pywb
 PYWB_STAMP := $(PYWB_VENV)/.installed-$(shell cat requirements-pywb.lock | cksum | cut -d' ' -f1)
 

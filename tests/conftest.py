@@ -68,3 +68,10 @@ def wide_console():
     console.width = 220
     yield
     console.width = before
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that runs Prefect flows (`flow`) is `slow` too: the harness alone starts in seconds."""
+    for item in items:
+        if item.get_closest_marker("flow") and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)

@@ -1,0 +1,28 @@
+"""`make demo` keeps its promise: the whole loop offline, one alert for the wording change only."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.flow, pytest.mark.slow]
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def test_demo_runs_offline_and_shows_exactly_the_expected_alerts(tmp_path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "REDLINE_"))}
+    env["COLUMNS"] = "200"
+    r = subprocess.run([str(Path(sys.executable).with_name("redline")), "demo", "--dir", str(tmp_path / "demo")],
+                       capture_output=True, text=True, env=env, cwd=PROJECT, timeout=400, stdin=subprocess.DEVNULL)
+    out = r.stdout + r.stderr
+    assert r.returncode == 0, out
+    assert "demo check failed" not in out and "Traceback" not in out
+    assert "[-leading-]{+central+}" in out
+    archive = tmp_path / "demo" / "archive"
+    lines = (archive / "alerts.jsonl").read_text().splitlines()
+    kinds = sorted(__import__("json").loads(l)["kind"] for l in lines)
+    assert kinds == ["change", "new_statement", "removed"], kinds
+    assert (archive / "feeds" / "alerts.xml").exists()

@@ -1,0 +1,142 @@
+"""The web view in a real headless browser (Debian's chromium): what a person sees on
+the sources list, a timeline and a comparison, and that a hostile capture runs
+nothing and loads nothing. Screenshots are kept in tests/artifacts/.
+
+Skips when chromium is missing locally; in CI (.ci/run installs it) it must run.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import threading
+import time
+from html import unescape
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from support.browse_stack import HOSTILE, HOSTILE_TITLE, browse_stack
+from redline.web.app import create_app
+
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+def chromium_path() -> str:
+    found = shutil.which("chromium") or (os.path.exists("/usr/bin/chromium") and "/usr/bin/chromium")
+    if not found:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing; .ci/run installs Debian's chromium package before `make test`")
+        pytest.skip("chromium is not installed (apt-get install chromium); CI installs it and runs this test")
+    return str(found)
+
+
+class Served:
+    """The ASGI app under uvicorn on 127.0.0.1 in a thread, recording the paths asked for."""
+
+    def __init__(self, app) -> None:
+        self.paths: list[str] = []
+
+        async def recording(scope, receive, send):
+            if scope["type"] == "http":
+                self.paths.append(scope["path"])
+            await app(scope, receive, send)
+
+        self.server = uvicorn.Server(uvicorn.Config(recording, host="127.0.0.1", port=0, log_level="warning",
+                                                    lifespan="off"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> "Served":
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.base = f"http://127.0.0.1:{port}"
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    exe = chromium_path()
+    with browse_stack(tmp_path_factory.mktemp("browser")) as bs, Served(create_app(bs.archive)) as served:
+        profiles = tmp_path_factory.mktemp("chromium-profiles")
+
+        def open_page(path: str, *, screenshot: str | None = None) -> str:
+            """The page's DOM after loading (and its screenshot, when asked), as chromium renders it."""
+            profile = profiles / f"p{len(list(profiles.iterdir()))}"
+            args = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--hide-scrollbars",
+                    "--window-size=1280,900", "--virtual-time-budget=3000"]
+            if screenshot:
+                ARTIFACTS.mkdir(exist_ok=True)
+                target = ARTIFACTS / screenshot
+                target.unlink(missing_ok=True)
+                args.append(f"--screenshot={target}")
+            out = subprocess.run([*args, "--dump-dom", served.base + path], capture_output=True, text=True,
+                                 timeout=90)
+            assert out.returncode == 0 and "</html>" in out.stdout, out.stderr[-2000:]
+            if screenshot:
+                assert target.exists() and target.stat().st_size > 10_000, out.stderr[-2000:]
+            return out.stdout
+
+        yield bs, served, open_page
+
+
+def visible_text(dom: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", dom)).split())
+
+
+def title_of(dom: str) -> str:
+    return unescape(re.search(r"<title>(.*?)</title>", dom, re.S).group(1))
+
+
+def test_a_person_sees_the_sources_list(browser) -> None:
+    bs, served, open_page = browser
+    dom = open_page("/", screenshot="browse-sources.png")
+    text = visible_text(dom)
+    assert title_of(dom) == "Sources · redline"
+    for row in bs.archive.sources():
+        assert row["name"] in text
+    assert "6 of 6 sources" in text and "Co-Chairs' Statement on the 1st ASEAN-China Cyber Dialogue" in text
+    assert HOSTILE_TITLE in text                  # the hostile title is there, as words on the page
+    assert "<script" not in dom
+
+
+def test_a_person_sees_a_timeline_and_follows_it_to_a_comparison(browser) -> None:
+    bs, served, open_page = browser
+    dom = open_page(f"/sources/{bs.changed}", screenshot="browse-timeline.png")
+    text = visible_text(dom)
+    assert "Timeline" in text and "v1" in text and "v2" in text and "substantive" in text
+    assert "baseline" in text and "HTTP 200" in text
+    link = re.search(r'href="(/sources/[^"]+/compare\?a=\d+&amp;b=\d+)"', dom)
+    assert link, "no 'compare with previous' link"
+    dom = open_page(unescape(link.group(1)) + "&view=side", screenshot="browse-compare.png")
+    assert re.search(r"<del>leading</del>", dom) and re.search(r"<ins>central</ins>", dom)
+    text = visible_text(dom)
+    assert "Compare v1 → v2" in text and "1 word removed" in text and "1 word added" in text
+
+
+def test_a_hostile_capture_runs_nothing_and_loads_nothing_from_the_live_site(browser) -> None:
+    bs, served, open_page = browser
+    cid = bs.archive.query("SELECT id FROM captures WHERE source=? AND status=200 ORDER BY id DESC LIMIT 1",
+                           (HOSTILE,))[0]["id"]
+    dom = open_page(f"/sources/{HOSTILE}/captures/{cid}", screenshot="browse-hostile-capture.png")
+    assert f"/sources/{HOSTILE}/captures/{cid}/raw" in served.paths     # the sandboxed frame did load
+    assert title_of(dom) == f"capture #{cid} · {HOSTILE_TITLE} · redline"
+    assert f"Capture #{cid}" in visible_text(dom) and "Shown sandboxed" in visible_text(dom)
+    raw = open_page(f"/sources/{HOSTILE}/captures/{cid}/raw")          # even opened directly, not framed
+    assert title_of(raw) == HOSTILE_TITLE                                # its script did not set "PWNED"
+    # no script, meta refresh, image, stylesheet, frame, object or form of the page reached the live site
+    assert bs.beacon_hits() == []

@@ -1,0 +1,1 @@
+"""Helpers shared by tests (not collected): browse stack, cycle worker, fault site."""
