@@ -253,7 +253,7 @@ def test_notify_config_from_env() -> None:
 def test_notify_config_from_file_and_env_together(tmp_path: Path) -> None:
     path = tmp_path / "redline.toml"
     path.write_text('[notify]\nurls = ["ntfys://ntfy.sh/topic", "tgram://t/1"]\noperator_urls = "json://h/ops"\n'
-                    "[other]\nkept = true\n", encoding="utf-8")
+                    '[schedule]\nmonitor = "1h"\n', encoding="utf-8")  # another part's table: left to it
     config = load_notify_config({"REDLINE_APPRISE_URLS": "tgram://t/1"}, path)
     assert config.urls == ("tgram://t/1", "ntfys://ntfy.sh/topic")
     assert config.operator_urls == ("json://h/ops",)

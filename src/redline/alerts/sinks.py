@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,6 +19,7 @@ from types import ModuleType
 from typing import Any, Mapping, Protocol, Sequence
 
 from redline.core.atomic import atomic_write_bytes
+from redline.core.config import read_config_file
 from redline.core.errors import ConfigError, DeliveryError
 from redline.core.model import Alert
 from redline.alerts.redaction import _SCHEME_RE, redact_url, scrub, sink_name_for_url
@@ -301,17 +301,8 @@ def load_notify_config(env: Mapping[str, str], config_path: Path | None) -> Noti
     operator_urls = _check_urls(split_urls(env.get(ENV_OPERATOR_URLS, "")), ENV_OPERATOR_URLS)
     if config_path is not None:
         config_path = Path(config_path)
-        try:
-            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"{config_path}: config file not found") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{config_path}: cannot read the config file: {exc}") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{config_path}: TOML syntax error: {exc}") from None
+        data = read_config_file(config_path)  # the one reader of the config file
         notify = data.get("notify", {})
-        if not isinstance(notify, dict):
-            raise ConfigError(f"{config_path}: notify must be a table, written [notify]")
         unknown = [k for k in notify if k not in _NOTIFY_KEYS]
         if unknown:
             raise ConfigError(f"{config_path}: [notify] has unknown key {json.dumps(unknown[0])} "

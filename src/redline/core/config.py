@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import os
+import tomllib
+from functools import cached_property
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 from redline.core.errors import ConfigError
 from redline.core.addresses import ENV_ALLOW, AddressPolicy
@@ -69,6 +71,32 @@ def _flag(env: Mapping[str, str], key: str) -> bool:
     raise ConfigError(f"environment variable {key}={env.get(key)!r} is not a yes/no value; set it to 1 or 0")
 
 
+CONFIG_SECTIONS = ("notify", "schedule")  # the tables of the config file (redline.toml / $REDLINE_CONFIG)
+
+
+def read_config_file(path: Path | None) -> dict[str, dict[str, Any]]:
+    """The config file's tables, read and checked once: `[notify]` (alert channels, read by
+    redline.alerts.sinks) and `[schedule]` (redline.orchestration.schedules); {} for no file.
+    Each problem is one ConfigError line naming the file (and the table or key)."""
+    if path is None:
+        return {}
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the config file: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: TOML syntax error: {exc}") from None
+    for key, value in data.items():
+        if key not in CONFIG_SECTIONS:
+            raise ConfigError(f"{path}: unknown table or key {key!r} (expected: {', '.join(CONFIG_SECTIONS)})")
+        if not isinstance(value, dict):
+            raise ConfigError(f"{path}: {key} must be a table, written [{key}]")
+    return data
+
+
 @dataclass(frozen=True)
 class Settings:
     archive: Path
@@ -89,3 +117,8 @@ class Settings:
                    config_file=config_path if config_path.exists() or config else None,
                    fetch=FetchSettings.from_env(env),
                    failure_threshold=int(_float(env, "REDLINE_FAILURE_THRESHOLD", FAILURE_THRESHOLD)))
+
+    @cached_property
+    def config(self) -> dict[str, dict[str, Any]]:
+        """The config file's tables (read_config_file), read once per Settings, when first needed."""
+        return read_config_file(self.config_file)

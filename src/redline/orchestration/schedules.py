@@ -11,10 +11,10 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from redline.core.config import read_config_file
 from redline.core.errors import ConfigError
 
 DEFAULTS = {"monitor": "1h", "discover": "6h"}
@@ -69,13 +69,7 @@ def load_schedules(config_file: Path | None) -> list[Schedule]:
     """The schedules to serve: defaults, overridden by the [schedule] table of the config file."""
     table: dict = {}
     if config_file is not None and config_file.exists():
-        try:
-            data = tomllib.loads(config_file.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{config_file}: not valid TOML: {exc}") from None
-        table = data.get("schedule", {})
-        if not isinstance(table, dict):
-            raise ConfigError(f"{config_file}: [schedule] must be a table")
+        table = read_config_file(config_file).get("schedule", {})  # the one reader of the config file
     where = f"{config_file}: [schedule]" if config_file else "[schedule]"
     unknown = set(table) - {"monitor", "discover", "tag"}
     if unknown:
