@@ -20,6 +20,7 @@ def test_demo_runs_offline_and_shows_exactly_the_expected_alerts(tmp_path) -> No
     out = r.stdout + r.stderr
     assert r.returncode == 0, out
     assert "demo check failed" not in out and "Traceback" not in out
+    assert "| INFO" not in out and "Error logging" not in out, "Prefect's own log lines leaked into the demo"
     assert "[-leading-]{+central+}" in out
     archive = tmp_path / "demo" / "archive"
     lines = (archive / "alerts.jsonl").read_text().splitlines()

@@ -24,7 +24,6 @@ from redline.demo.loopback import LoopbackSite, loopback_path
 from redline.demo.pages import seed_page
 from redline.discovery.report import items_table, listing_table
 from redline.monitor.report import summary_table
-from redline.orchestration.foreground import run_discover_flow, run_monitor_flow
 from redline.registry.load import Registry
 from redline.store.sqlite import Archive
 
@@ -55,6 +54,9 @@ def discovery_steps(site: LoopbackSite, registry: Registry, settings: Settings, 
 
     `tracked`: the seed statement the listing lists (under another address); `removed`: the
     statement replaced by the placeholder."""
+    # imported here, not at the top: Prefect reads its settings when first imported (after quiet_prefect_env)
+    from redline.orchestration.foreground import run_discover_flow, run_monitor_flow
+
 
     problems: list[str] = []
     listing = registry.by_name(DEMO_LISTING)

@@ -31,7 +31,6 @@ from redline.demo.loopback import LoopbackSite, loopback_path
 from redline.demo.pages import seed_page
 from redline.monitor.report import summary_table
 from redline.orchestration.api import prefect_api, quiet_prefect_env
-from redline.orchestration.foreground import run_monitor_flow
 from redline.registry.load import Registry, load_registry
 from redline.store.sqlite import Archive
 from redline.text.diff import diff_texts
@@ -93,6 +92,9 @@ def run_demo(directory: str | Path, *, console: Console) -> int:
         write_demo_registry(root / "sources.toml", registry, site.base_url, listings=[DEMO_LISTING])
         settings = Settings.resolve(archive=str(root / "archive"), sources=str(root / "sources.toml"))
         quiet_prefect_env(settings.archive / ".prefect")
+        # imported only now: Prefect reads its settings (log level, analytics) when first imported
+        from redline.orchestration.foreground import run_monitor_flow
+
         os.environ.setdefault("REDLINE_HOST_DELAY", "0.1")  # one loopback host stands in for four sites
         os.environ.setdefault("REDLINE_ALLOW_PRIVATE", "loopback")  # the replay is on 127.0.0.1
         console.print(f"[bold]1.[/] serving {len(statements)} seed pages on {site.base_url}; "
