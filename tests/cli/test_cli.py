@@ -79,3 +79,13 @@ def test_the_redline_process_itself_freezes_its_objects_after_its_imports() -> N
             "process.mark_command_process(); process.settle(); print(a, gc.get_freeze_count() > 0)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["0", "True"]
+
+
+def test_verify_of_a_folder_with_only_a_readme_says_there_is_no_archive(tmp_path, capsys) -> None:
+    from redline.cli.main import main
+
+    (tmp_path / "archive").mkdir()
+    (tmp_path / "archive" / "README.md").write_text("# archive/\n")
+    code = main(["verify", "--archive", str(tmp_path / "archive")])
+    assert code != 0 and "no archive at" in capsys.readouterr().err
+    assert sorted(p.name for p in (tmp_path / "archive").iterdir()) == ["README.md"]  # nothing created

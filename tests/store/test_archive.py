@@ -64,8 +64,8 @@ def test_a_check_with_a_change_writes_capture_version_change_alert_and_deliverie
         versions=[(NewVersion(text="new text", title="A", origin="capture", normalizer_version=1),
                    NewChange("substantive", ("wording",), {"hunks": 1}))],
         alert=NewAlert(kind="change", title="A", url=SRC.url, summary="1 word"), sinks=["log", "chat"])
-    alert = archive.alert(out["alert_id"])
-    assert (alert.from_version, alert.to_version) == (archive.versions("s1")[0].id, out["version_ids"][0])
+    alert = archive.alert(out.alert_id)
+    assert (alert.from_version, alert.to_version) == (archive.versions("s1")[0].id, out.version_ids[0])
     assert [d["sink"] for d in archive.deliveries(alert.id)] == ["chat", "log"]
     assert [d["status"] for d in archive.pending_deliveries()] == ["pending", "pending"]
     row = archive.source_row("s1")
@@ -108,7 +108,7 @@ def test_warc_capture_passes_warcio_check_and_reads_back(archive: Archive) -> No
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
     out = archive.record_check("s1", r, run_id="r", warc=loc, raw_sha256="h")
-    assert archive.raw_body(out["capture_id"]) == body
+    assert archive.raw_body(out.capture_id) == body
 
 
 def test_identical_body_is_archived_as_a_small_revisit_record(archive: Archive) -> None:
@@ -120,7 +120,7 @@ def test_identical_body_is_archived_as_a_small_revisit_record(archive: Archive) 
     c2 = archive.record_check("s1", r, run_id="r", warc=again, raw_sha256="same")
     assert again.revisit
     assert (archive.root / again.path).stat().st_size < 1024
-    assert archive.raw_body(c2["capture_id"]) == archive.raw_body(c1["capture_id"]) == body
+    assert archive.raw_body(c2.capture_id) == archive.raw_body(c1.capture_id) == body
     check = subprocess.run([str(Path(sys.executable).with_name("warcio")), "check", str(archive.root / again.path)],
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stdout

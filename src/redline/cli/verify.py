@@ -12,8 +12,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from redline.store.verify import verify_archive
 
     root = Settings.resolve(archive=args.archive).archive
-    if not root.is_dir():
-        raise ArchiveError(f"no archive at {root}; pass --archive DIR or set REDLINE_ARCHIVE")
+    if not (root / "index.sqlite").is_file():  # archive/ holds only its README until the first run
+        raise ArchiveError(f"no archive at {root} (no index.sqlite); pass --archive DIR or set REDLINE_ARCHIVE")
     report = verify_archive(root)
     for problem in report.problems:
         if problem.severity == "error" or not args.quiet:

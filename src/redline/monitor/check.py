@@ -130,13 +130,13 @@ def _check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id:
         done = archive.record_check(source.name, result, run_id=run_id, warc=warc, raw_sha256=raw_sha,
                                     profile=norm.profile if norm else None, error=f"removed: {gone}",
                                     failed=False, state=SourceStatus.REMOVED, alert=alert, sinks=sinks)
-        outcome.change, outcome.alert_id = "removed", done["alert_id"]
+        outcome.change, outcome.alert_id = "removed", done.alert_id
         return outcome
     if result.not_modified and state.state == SourceStatus.REMOVED:  # back, exactly as it was before
         done = archive.record_check(source.name, result, run_id=run_id, warc=warc,
                                     alert=restored_alert(source, state, result.final_url), sinks=sinks,
                                     state=SourceStatus.ACTIVE)
-        outcome.change, outcome.alert_id = "restored", done["alert_id"]
+        outcome.change, outcome.alert_id = "restored", done.alert_id
         return outcome
     if result.not_modified or result.error:
         archive.record_check(source.name, result, run_id=run_id, warc=warc, raw_sha256=raw_sha)
@@ -189,8 +189,8 @@ def _check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id:
         text_sha256=sha256_text(norm.text), profile=norm.profile, profile_asked=source.profile,
         normalizer_version=NORMALIZER_VERSION, versions=versions, alert=alert, sinks=sinks,
         state=SourceStatus.ACTIVE if restored else None)
-    outcome.new_version = bool(done["version_ids"])
-    outcome.alert_id = done["alert_id"]
+    outcome.new_version = bool(done.version_ids)
+    outcome.alert_id = done.alert_id
     return outcome
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from redline.core.model import Alert, FetchResult, Source
-from redline.store.types import (ItemClaim, ItemMatch, NewAlert, NewChange, NewVersion, PendingCheck, SourceState,
-                                 Version)
+from redline.store.types import (ItemClaim, ItemMatch, NewAlert, NewChange, NewVersion, PendingCheck, RecordedCheck,
+                                 SourceState, Version)
 from redline.store.warc import RevisitOf, WarcLocation
 
 Row = Mapping[str, Any]
@@ -93,7 +93,7 @@ class Store(Protocol):
                      alert: NewAlert | None = None,
                      sinks: Sequence[str] = (),
                      failed: bool | None = None,
-                     state: str | None = None) -> dict: ...
+                     state: str | None = None) -> RecordedCheck: ...
     def record_health(self,
                       name: str,
                       state: str,

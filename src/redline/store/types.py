@@ -119,3 +119,13 @@ class ItemClaim:
     source: str | None = None
     new_source: Source | None = None
     note: str = ""
+
+
+@dataclass(frozen=True)
+class RecordedCheck:
+    """What Archive.record_check wrote in its one transaction."""
+
+    capture_id: int
+    version_ids: tuple[int, ...] = ()
+    change_ids: tuple[int, ...] = ()
+    alert_id: int | None = None

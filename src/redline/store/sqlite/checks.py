@@ -13,7 +13,7 @@ from redline.core.atomic import atomic_write_bytes
 from redline.core.errors import ArchiveError, NotFoundError
 from redline.core.model import FetchResult, Source
 from redline.store.warc import RevisitOf, WarcLocation, write_capture_warc
-from redline.store.types import (NewAlert, NewChange, NewVersion, PendingCheck,
+from redline.store.types import (RecordedCheck, NewAlert, NewChange, NewVersion, PendingCheck,
                                  Version)
 from redline.store.sqlite.rows import (BATCH_LABEL, _slug, _insert_alert, _insert_capture, _parse_date, _update_source, iso,
                                        sha256_text, utcnow)
@@ -129,7 +129,7 @@ class CheckRecords:
                      profile_asked: str | None = None,
                      versions: Sequence[tuple[NewVersion, NewChange | None]] = (),
                      alert: NewAlert | None = None, sinks: Sequence[str] = (),
-                     failed: bool | None = None, state: str | None = None) -> dict:
+                     failed: bool | None = None, state: str | None = None) -> RecordedCheck:
         """Record one check in a single transaction: the capture, any new versions
         (each with the change from the one before), an alert for the last change,
         and a pending delivery per sink. Text blobs are written before the transaction.
@@ -177,7 +177,8 @@ class CheckRecords:
                               state_reason=CASE WHEN state=? THEN state_reason ELSE ? END, state=?
                               WHERE name=?""",
                            (state, now, state, None if state == "active" else error, state, source))
-        return out
+        return RecordedCheck(capture_id=out["capture_id"], version_ids=tuple(out["version_ids"]),
+                             change_ids=tuple(out["change_ids"]), alert_id=out["alert_id"])
 
     def capture(self, capture_id: int) -> sqlite3.Row:
         rows = self._query("SELECT * FROM captures WHERE id=?", (capture_id,))
