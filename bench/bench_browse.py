@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         archive = build(Path(tmp), args.versions)
         built = time.monotonic() - started
         client = Client(create_app(archive))
-        vs = views.versions(archive, NAME)
+        vs = views.version_infos(archive, NAME)
         first, middle, last = vs[0], vs[len(vs) // 2], vs[-1]
         pages = views.timeline(archive, NAME).page.pages
         rows = [
@@ -139,8 +139,8 @@ def main(argv: list[str] | None = None) -> int:
             html_ms = timed(lambda: client.get(page), args.runs)
             json_ms = timed(lambda: client.get(twin), args.runs)
             print(f"| {label} | {html_ms:.1f} | {json_ms:.1f} |", flush=True)
-        every = timed(lambda: views.versions(archive, NAME), args.runs)
-        print(f"| `redline history` query: all {args.versions} versions (views.versions) | {every:.1f} | |")
+        every = timed(lambda: views.version_infos(archive, NAME), args.runs)
+        print(f"| `redline history` query: all {args.versions} versions (views.version_infos) | {every:.1f} | |")
         archive.close()
     return 0
 

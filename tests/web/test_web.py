@@ -28,7 +28,7 @@ def ok(client: Client, url: str) -> httpx.Response:
 
 
 def versions_of(bs, name: str) -> list[views.VersionInfo]:
-    return views.versions(bs.archive, name)
+    return views.version_infos(bs.archive, name)
 
 
 def capture_with_body(bs, name: str) -> int:

@@ -127,7 +127,7 @@ def _cmd_history(args: argparse.Namespace) -> int:
 
     with open_archive(args.archive) as archive:
         summary = views.source_summary(archive, args.name)
-        versions = views.versions(archive, args.name, limit=args.limit)
+        versions = views.version_infos(archive, args.name, limit=args.limit)
         if args.json:
             print(json.dumps({"source": views.to_json(summary), "versions": views.to_json(versions)},
                              ensure_ascii=False, indent=2))
@@ -164,7 +164,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
         elif args.at is not None:
             v = views.version_at(archive, args.name, args.at)
         else:
-            v = views.latest_version(archive, args.name)
+            v = views.latest_version_info(archive, args.name)
         text = views.version_text(archive, v)
     if args.header:
         err_console.print(f"{args.name} v{v.seq} (id {v.id}), first seen {v.first_seen}, {v.origin}",

@@ -99,7 +99,7 @@ def export_warc(archive: Archive, name: str, out: Path) -> ExportResult:
 def export_texts(archive: Archive, name: str, out: Path) -> ExportResult:
     """Every version's text of source `name` in one zip at `out`, with manifest.json."""
     summary = views.source_summary(archive, name)
-    versions = views.versions(archive, name)
+    versions = views.version_infos(archive, name)
     if not versions:
         raise NotFoundError(f"{name} has no version yet: nothing to export")
     manifest = {"source": views.to_json(summary), "exported_at": datetime.now(timezone.utc).isoformat(

@@ -154,7 +154,7 @@ def source_summary(archive: Archive, name: str) -> SourceSummary:
 
 # --------------------------------------------------------------------------- versions
 
-def versions(archive: Archive, name: str, *, limit: int | None = None) -> list[VersionInfo]:
+def version_infos(archive: Archive, name: str, *, limit: int | None = None) -> list[VersionInfo]:
     """A source's versions, oldest first (the latest `limit` ones when given)."""
     _source_row(archive, name)
     if limit is None:
@@ -180,7 +180,7 @@ def _by_seq(archive: Archive, name: str, seq: int) -> VersionInfo | None:
     return _annotate(archive, rows)[0] if rows else None
 
 
-def latest_version(archive: Archive, name: str) -> VersionInfo:
+def latest_version_info(archive: Archive, name: str) -> VersionInfo:
     _source_row(archive, name)
     rows = archive.query("SELECT * FROM versions WHERE source=? ORDER BY seq DESC LIMIT 1", (name,))
     if not rows:
@@ -366,7 +366,7 @@ def recent_alerts(archive: Archive, *, source: str | None = None, limit: int = 1
 def default_pair(archive: Archive, name: str, a: int | None, b: int | None) -> tuple[int, int]:
     """Fill in a comparison's missing sides: no b is the latest version, no a the version before b."""
     if b is None:
-        b = latest_version(archive, name).id
+        b = latest_version_info(archive, name).id
     if a is None:
         vb = version_info(archive, name, b)
         before = _by_seq(archive, name, vb.seq - 1)
