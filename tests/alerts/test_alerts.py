@@ -27,7 +27,7 @@ def make_alert(id: int = 1, *, minutes: int = 0, **kw) -> Alert:
         title="Remarks by Amb. Zhang Jun at Security Council Open Debate on Cyber Security",
         url="http://un.china-mission.gov.cn/eng/chinaandun/202106/t20210629_9127432.htm",
         created_at=T0 + timedelta(minutes=minutes), summary="Wording changed in 1 place: 1 word removed, 1 word added",
-        from_version=1, to_version=2,
+        from_version=11, to_version=12, from_seq=1, to_seq=2,
         diff_text="the UN [-should play a leading role-]{+should play a central role+} in",
         diff_html="<p>the UN should play a <del>leading</del><ins>central</ins> role &lt;here&gt; 网络</p>",
         stats={"hunks": 1, "deleted_words": 1, "inserted_words": 1})
@@ -43,12 +43,16 @@ def test_jsonl_lines_parse_and_hold_every_field(tmp_path: Path) -> None:
     sink = JsonlSink(path)
     assert sink.name == f"jsonl:{path}"
     sink.deliver(make_alert(1))
-    sink.deliver(make_alert(2, minutes=5, kind="removed", diff_text="", diff_html="", from_version=None))
+    sink.deliver(make_alert(2, minutes=5, kind="removed", diff_text="", diff_html="", from_version=None,
+                            from_seq=None))
     lines = path.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 2
     first, second = (json.loads(line) for line in lines)
     assert set(first) == {"id", "kind", "source", "title", "url", "created_at", "summary", "from_version",
-                          "to_version", "diff_text", "diff_html", "stats"}
+                          "to_version", "from_version_id", "to_version_id", "diff_text", "diff_html", "stats"}
+    # people's numbering (v1 -> v2) under the plain names; the archive's ids only as *_version_id
+    assert (first["from_version"], first["to_version"]) == (1, 2)
+    assert (first["from_version_id"], first["to_version_id"]) == (11, 12)
     assert first["id"] == 1 and first["kind"] == "change" and first["stats"] == {"hunks": 1, "deleted_words": 1,
                                                                                   "inserted_words": 1}
     assert datetime.fromisoformat(first["created_at"]) == T0
@@ -154,7 +158,7 @@ def test_apprise_json_sink_delivers_to_a_loopback_endpoint(receiver: _Receiver) 
     assert post["path"] == "/hook"
     assert post["body"]["title"].startswith("Wording changed: Remarks by Amb. Zhang Jun")
     message = post["body"]["message"]
-    assert alert.summary in message and alert.url in message and "version 1 -> 2" in message
+    assert alert.summary in message and alert.url in message and "v1 -> v2" in message
     assert "[-should play a leading role-]{+should play a central role+}" in message
 
 
@@ -225,7 +229,7 @@ def test_alert_body_shape_and_truncation() -> None:
     body = alert_body(make_alert())
     lines = body.splitlines()
     assert lines[0] == make_alert().summary and lines[1] == make_alert().url
-    assert "version 1 -> 2" in lines[2] and "alert #1" in lines[2] and "2026-11-22 09:41 UTC" in lines[2]
+    assert "v1 -> v2" in lines[2] and "alert #1" in lines[2] and "2026-11-22 09:41 UTC" in lines[2]
     assert lines[-1] == make_alert().diff_text
     long = alert_body(make_alert(diff_text="word " * 2000), max_diff_chars=100)
     assert len(long) < 500 and "more characters in the archive and the feed" in long

@@ -30,6 +30,11 @@ def ids(bs, name: str) -> list[int]:
     return [v.id for v in bs.archive.versions(name)]
 
 
+def numbers(bs, name: str) -> list[int]:
+    """The versions' numbers within their source (v1, v2, ...): what every command takes."""
+    return [v.seq for v in bs.archive.versions(name)]
+
+
 def test_history_lists_every_version_with_its_change_alert_and_capture(built, capsys) -> None:
     code, out, _ = run(built, capsys, "history", built.changed)
     old, new = ids(built, built.changed)
@@ -45,9 +50,9 @@ def test_history_lists_every_version_with_its_change_alert_and_capture(built, ca
 
 
 def test_show_prints_the_latest_text_or_the_version_asked_for(built, capsys) -> None:
-    old, new = ids(built, built.changed)
+    old, new = numbers(built, built.changed)
     latest = run(built, capsys, "show", built.changed)[1]
-    assert latest == built.archive.get_text(built.archive.version(new).text_sha256) + "\n"
+    assert latest == built.archive.get_text(built.archive.version(ids(built, built.changed)[1]).text_sha256) + "\n"
     assert "should play a central role" in latest
     assert "should play a leading role" in run(built, capsys, "show", built.changed, "--version", str(old))[1]
 
@@ -68,21 +73,29 @@ def test_show_refuses_a_date_it_cannot_read(built, capsys) -> None:
 
 
 def test_diff_in_text_html_and_unified_formats(built, capsys) -> None:
-    old, new = (str(i) for i in ids(built, built.changed))
-    code, text, _ = run(built, capsys, "diff", built.changed, old, new)
+    old, new = (str(i) for i in numbers(built, built.changed))
+    code, text, _ = run(built, capsys, "diff", built.changed, old, "v" + new)   # 3 and v3 both name v3
     assert code == 0 and "[-leading-]{+central+}" in text and "\x1b[" not in text   # no colour when piped
     html = run(built, capsys, "diff", built.changed, old, new, "--format", "html")[1]
     assert '<div class="hunk"' in html and "<del>leading</del><ins>central</ins>" in html
     unified = run(built, capsys, "diff", built.changed, old, new, "--format", "unified")[1].splitlines()
-    assert unified[0].startswith(f"--- {built.changed}@{old} ") and unified[1].startswith(f"+++ {built.changed}@{new} ")
+    assert unified[0].startswith(f"--- {built.changed} v{old} ") and unified[1].startswith(f"+++ {built.changed} v{new} ")
     assert [l[:1] for l in unified if "play a" in l] == ["-", "+"]
 
 
-def test_diff_of_a_version_from_another_source_fails_in_one_line(built, capsys) -> None:
-    other = ids(built, HOSTILE)[0]
-    code, out, err = run(built, capsys, "diff", built.changed, str(ids(built, built.changed)[0]), str(other))
+def test_a_version_number_the_source_does_not_have_fails_in_one_line(built, capsys) -> None:
+    code, out, err = run(built, capsys, "diff", built.changed, "1", "9")
     assert code == 1 and out == "" and len(err.strip().splitlines()) == 1
-    assert f"has no version {other} (it is a version of {HOSTILE})" in err
+    assert "has no version 9 (it has v1 to v2)" in err
+
+
+def test_commands_take_the_per_source_version_numbers_history_shows(built, capsys) -> None:
+    # the archive's ids of the two versions are not 1 and 2 (other sources' versions came first)
+    assert ids(built, built.changed) != [1, 2] and numbers(built, built.changed) == [1, 2]
+    code, out, _ = run(built, capsys, "history", built.changed)
+    assert code == 0 and out.splitlines()[-2].startswith("v1\t") and out.splitlines()[-1].startswith("v2\t")
+    assert run(built, capsys, "diff", built.changed, "1", "2")[0] == 0
+    assert "leading role" in run(built, capsys, "show", built.changed, "--version", "v1")[1]
 
 
 def test_unknown_source_and_missing_archive_fail_in_one_line_and_create_nothing(built, capsys, tmp_path) -> None:
@@ -136,7 +149,7 @@ def test_browse_serves_the_archive_read_only_on_loopback_until_interrupted(built
         url = line.split()[2]
         assert url.startswith("http://127.0.0.1:") and "read-only" in line, line
         data = httpx.get(url + "api/sources", timeout=10).json()
-        assert len(data["sources"]) == 6
+        assert len(data["sources"]) == 7
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=20) == 0, proc.stderr.read()

@@ -1,6 +1,6 @@
 """An archive to browse, made the way production makes one: the monitor checks the
 five seed statements on a loopback site twice (one wording change, one alert), and
-a hostile page whose title and text carry script and HTML payloads, and whose raw
+a statement that is withdrawn (removed), and a hostile page whose title and text carry script and HTML payloads, and whose raw
 HTML would call back to a "beacon" on the live site if anything in it ran or loaded.
 
 Used by test_web, test_archive_cli, test_pywb and test_browser (not a conftest
@@ -25,6 +25,7 @@ from redline.demo.loopback import LoopbackSite
 from redline.core.model import Source
 from redline.monitor.check import check_batch, check_source
 from redline.monitor.select import prepare_archive
+from redline.demo.listing_pages import placeholder_page
 from redline.demo.pages import seed_page
 from redline.registry.load import load_registry
 
@@ -32,6 +33,7 @@ PROJECT = Path(__file__).resolve().parents[2]
 WORDING = ("should play a leading role", "should play a central role")
 
 HOSTILE = "hostile-page"
+WITHDRAWN = "withdrawn-statement"   # answered, then the site's "page not found" placeholder (HTTP 200): removed
 HOSTILE_TITLE = '<script>document.title="PWNED"</script><b onmouseover=alert(1)>Bold</b> & "quoted"'
 HOSTILE_LINE = "<img src=x onerror=alert(2)> <iframe src=javascript:alert(3)></iframe> </textarea><svg onload=alert(4)>"
 
@@ -69,6 +71,7 @@ class BrowseStack:
     revisited: str               # a seed source last answered 200 with the same bytes (a WARC revisit record)
     alert_id: int
     hostile_alert_id: int
+    removed_alert_id: int
 
     @property
     def beacon(self) -> str:
@@ -104,16 +107,22 @@ def browse_stack(root: Path, *, spaced: bool = False) -> Iterator[BrowseStack]:
             revisited = next(n for n in seeds if n != changed)
             hostile = Source(name=HOSTILE, url=site.url("/hostile.html"), title=HOSTILE_TITLE,
                              tags=("test",), profile="generic")
-            archive.sync_sources([hostile])
+            withdrawn = Source(name=WITHDRAWN, url=site.url("/withdrawn.html"), title="A statement later withdrawn",
+                               tags=("test",), profile="mfa_en_legacy")
+            archive.sync_sources([hostile, withdrawn])
             beacon = site.url("/beacon")
             with Fetcher(per_host_delay=0, retries=0, timeout=5, allow_private="loopback") as fetcher:
                 site.put("/hostile.html", hostile_page(beacon, 1))
-                check_batch([*registry.statements(), hostile], archive=archive, fetcher=fetcher, run_id="one")
+                site.put("/withdrawn.html", seed_page("A statement later withdrawn\nThe parties met in Beijing and "
+                                                      "agreed to talk again.", template="mfa_en_legacy"))
+                check_batch([*registry.statements(), hostile, withdrawn], archive=archive, fetcher=fetcher,
+                            run_id="one")
                 if spaced:
                     time.sleep(1.05)
                 serve(changed, seeds[changed].replace(*WORDING))
                 site.put("/hostile.html", hostile_page(beacon, 2))
-                out = {o.source: o for o in check_batch([*registry.statements(), hostile], archive=archive,
+                site.put("/withdrawn.html", placeholder_page())
+                out = {o.source: o for o in check_batch([*registry.statements(), hostile, withdrawn], archive=archive,
                                                         fetcher=fetcher, run_id="two")}
                 if spaced:
                     time.sleep(1.05)
@@ -123,9 +132,11 @@ def browse_stack(root: Path, *, spaced: bool = False) -> Iterator[BrowseStack]:
                 site.conditional = True
             assert again.status == 200 and not again.new_version
             assert out[changed].alert_id and out[HOSTILE].alert_id, out
+            assert out[WITHDRAWN].change == "removed" and out[WITHDRAWN].alert_id, out
             assert not [p for p, _ in site.requests if p.startswith("/beacon")]
             yield BrowseStack(root=root, archive=archive, site=site, changed=changed, revisited=revisited,
-                              alert_id=out[changed].alert_id, hostile_alert_id=out[HOSTILE].alert_id)
+                              alert_id=out[changed].alert_id, hostile_alert_id=out[HOSTILE].alert_id,
+                              removed_alert_id=out[WITHDRAWN].alert_id)
         finally:
             archive.close()
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from support.browse_stack import Client, HOSTILE, HOSTILE_LINE, HOSTILE_TITLE, browse_stack
+from support.browse_stack import Client, HOSTILE, HOSTILE_LINE, HOSTILE_TITLE, WITHDRAWN, browse_stack
 from redline.store import readmodel as views
 from redline.web.app import PAGE_CSP, RAW_CSP, create_app
 from redline.web.render import safe_fragment, side_by_side
@@ -40,10 +40,10 @@ def every_page(bs) -> list[str]:
     name = bs.changed
     old, new = versions_of(bs, name)[:2]
     hv = versions_of(bs, HOSTILE)
-    return ["/", "/?tag=un", "/?q=zhang", f"/sources/{name}", f"/sources/{name}/versions/{new.id}",
-            f"/sources/{name}/compare?a={old.id}&b={new.id}", f"/sources/{name}/compare?view=changes",
+    return ["/", "/?tag=un", "/?q=zhang", f"/sources/{name}", f"/sources/{name}/versions/{new.seq}",
+            f"/sources/{name}/compare?a={old.seq}&b={new.seq}", f"/sources/{name}/compare?view=changes",
             f"/sources/{name}/compare?view=side", f"/sources/{name}/captures/{capture_with_body(bs, name)}",
-            "/alerts", f"/alerts?source={name}", f"/sources/{HOSTILE}", f"/sources/{HOSTILE}/versions/{hv[-1].id}",
+            "/alerts", f"/alerts?source={name}", f"/sources/{HOSTILE}", f"/sources/{HOSTILE}/versions/{hv[-1].seq}",
             f"/sources/{HOSTILE}/compare", f"/sources/{HOSTILE}/compare?view=side",
             f"/sources/{HOSTILE}/compare?view=changes", f"/sources/{HOSTILE}/captures/{capture_with_body(bs, HOSTILE)}"]
 
@@ -55,9 +55,9 @@ def test_sources_list_shows_each_source_with_status_last_check_and_versions(web)
     page = ok(client, "/").text
     data = ok(client, "/api/sources").json()
     by_name = {s["name"]: s for s in data["sources"]}
-    assert len(by_name) == 6 and all(name in page for name in by_name)
+    assert len(by_name) == 7 and all(name in page for name in by_name)
     assert by_name[bs.changed]["versions"] == 2 and by_name[bs.changed]["alerts"] == 1
-    assert {s["status"] for s in data["sources"]} == {"ok"}
+    assert {s["status"] for n, s in by_name.items() if n != WITHDRAWN} == {"ok"}
     assert all(s["last_check"] and s["captures"] >= 2 for s in data["sources"])
     assert "un" in data["facets"]["tags"] and len(data["facets"]["sites"]) == 1
 
@@ -96,19 +96,19 @@ def test_timeline_lists_captures_and_versions_newest_first_a_page_at_a_time(web)
 def test_version_page_shows_its_text_and_the_json_twin_carries_it(web) -> None:
     bs, client = web
     old, new = versions_of(bs, bs.changed)
-    page = ok(client, f"/sources/{bs.changed}/versions/{new.id}").text
-    data = ok(client, f"/api/sources/{bs.changed}/versions/{new.id}").json()
+    page = ok(client, f"/sources/{bs.changed}/versions/{new.seq}").text
+    data = ok(client, f"/api/sources/{bs.changed}/versions/{new.seq}").json()
     text = bs.archive.get_text(new.text_sha256)
     assert data["text"] == text and data["previous"]["id"] == old.id and data["next"] is None
-    assert "should play a central role" in page and f"/compare?a={old.id}&amp;b={new.id}" in page
-    plain = ok(client, f"/sources/{bs.changed}/versions/{new.id}/text")
+    assert "should play a central role" in page and f"/compare?a={old.seq}&amp;b={new.seq}" in page
+    plain = ok(client, f"/sources/{bs.changed}/versions/{new.seq}/text")
     assert plain.text == text and plain.headers["content-type"].startswith("text/plain")
 
 
 def test_compare_marks_the_changed_words_inline_changes_only_and_side_by_side(web) -> None:
     bs, client = web
     old, new = versions_of(bs, bs.changed)
-    base = f"/sources/{bs.changed}/compare?a={old.id}&b={new.id}"
+    base = f"/sources/{bs.changed}/compare?a={old.seq}&b={new.seq}"
     inline = ok(client, base).text
     assert "<del>leading</del>" in inline and "<ins>central</ins>" in inline
     assert "The Inaugural ASEAN-China Cyber Dialogue" in inline          # the whole text, not just hunks
@@ -127,7 +127,7 @@ def test_compare_without_versions_shows_the_latest_against_the_one_before(web) -
     old, new = versions_of(bs, bs.changed)
     data = ok(client, f"/api/sources/{bs.changed}/compare").json()
     assert (data["a"]["id"], data["b"]["id"]) == (old.id, new.id)
-    swapped = ok(client, f"/api/sources/{bs.changed}/compare?a={new.id}&b={old.id}").json()
+    swapped = ok(client, f"/api/sources/{bs.changed}/compare?a={new.seq}&b={old.seq}").json()
     assert "[-central-]{+leading+}" in swapped["text"]
 
 
@@ -183,14 +183,18 @@ def test_alerts_list_links_each_alert_to_its_comparison_and_feeds_parse(web) -> 
     bs, client = web
     page = ok(client, "/alerts").text
     data = ok(client, "/api/alerts").json()
-    assert [a["id"] for a in data["alerts"]] == sorted([bs.alert_id, bs.hostile_alert_id], reverse=True)
+    assert [a["id"] for a in data["alerts"]] == sorted([bs.alert_id, bs.hostile_alert_id, bs.removed_alert_id],
+                                                       reverse=True)
     alert = bs.archive.alert(bs.alert_id)
-    assert f"/sources/{bs.changed}/compare?a={alert.from_version}&amp;b={alert.to_version}" in page
+    # the link and its words use the versions' numbers within the source, never the archive's ids
+    assert f"/sources/{bs.changed}/compare?a={alert.from_seq}&amp;b={alert.to_seq}" in page
+    assert f"compare v{alert.from_seq} → v{alert.to_seq}" in page and (alert.from_seq, alert.to_seq) == (1, 2)
+    assert data["alerts"][-1 if data["alerts"][0]["id"] != bs.alert_id else 0]["to_version"] == 2
     assert "<del>leading</del>" in page
     assert [a["id"] for a in ok(client, f"/api/alerts?source={bs.changed}").json()["alerts"]] == [bs.alert_id]
     every = feedparser.parse(ok(client, "/alerts/feed.xml").content)
     one = feedparser.parse(ok(client, f"/sources/{bs.changed}/feed.xml").content)
-    assert every.bozo == 0 and len(every.entries) == 2
+    assert every.bozo == 0 and len(every.entries) == 3
     assert one.bozo == 0 and len(one.entries) == 1 and "central" in one.entries[0].content[0].value
 
 
@@ -233,7 +237,7 @@ def test_a_hostile_title_and_text_are_shown_escaped_and_cannot_run(web) -> None:
         assert not [v for _, v in m.attrs if v.strip().lower().startswith("javascript:")], url
     listing = ok(client, "/").text
     assert "&lt;script&gt;document.title=&#34;PWNED&#34;&lt;/script&gt;" in listing  # shown, as text
-    text = ok(client, f"/sources/{HOSTILE}/versions/{versions_of(bs, HOSTILE)[-1].id}").text
+    text = ok(client, f"/sources/{HOSTILE}/versions/{versions_of(bs, HOSTILE)[-1].seq}").text
     assert "&lt;img src=x onerror=alert(2)&gt;" in text and HOSTILE_LINE not in text
     assert HOSTILE_TITLE not in listing
 
@@ -250,7 +254,7 @@ def test_every_response_carries_a_strict_content_security_policy(web) -> None:
 def test_unknown_names_ids_and_path_tricks_are_not_found(web) -> None:
     bs, client = web
     name = bs.changed
-    other = versions_of(bs, HOSTILE)[0].id
+    other = len(versions_of(bs, name)) + 1   # a number past the source's last version
     for url in ["/sources/nope", "/sources/..%2F..%2Findex.sqlite", "/sources/%2e%2e/versions/1",
                 f"/sources/{name}/versions/999999", f"/sources/{name}/versions/{other}",
                 f"/sources/{name}/versions/-1", f"/sources/{name}/versions/abc", f"/sources/{name}/captures/999999",
@@ -317,3 +321,24 @@ def test_timeline_and_history_queries_search_indexes_instead_of_scanning(web) ->
                 "SELECT to_version, id FROM alerts WHERE to_version IN (?,?)",
                 "SELECT * FROM versions WHERE capture_id IN (?,?)"):
         assert "SEARCH" in plan(sql, (1, 2)) and "SCAN" not in plan(sql, (1, 2)), sql
+
+
+# --------------------------------------------------------------------------- removed statements
+
+def test_a_withdrawn_statement_shows_as_removed_on_every_page_and_in_the_json(web) -> None:
+    bs, client = web
+    source = ok(client, f"/api/sources/{WITHDRAWN}").json()["source"]
+    assert source["status"] == "removed" and source["state_since"] and "placeholder" in source["state_reason"]
+    front = ok(client, "/").text
+    row = front[front.index(f">{WITHDRAWN}<"):][:2000]
+    assert 'class="badge removed"' in row[:row.index("</tr>")] and "OK 200" not in row[:row.index("</tr>")]
+    timeline = ok(client, f"/sources/{WITHDRAWN}").text
+    assert 'class="badge removed"' in timeline and "OK 200" not in timeline
+    assert '<span class="outcome removed">removed</span>' in timeline and "HTTP 200 <span class=\"outcome error" not in timeline
+
+
+def test_the_alerts_page_renders_removed_alerts_as_paragraphs_not_markup_as_text(web) -> None:
+    bs, client = web
+    page = ok(client, f"/alerts?source={WITHDRAWN}").text
+    assert "&lt;p&gt;" not in page and "<p>Its last archived version (v1," in page
+    assert safe_fragment("<p>a &amp; b</p><script>x</script>") == "<p>a &amp; b</p>&lt;script&gt;x&lt;/script&gt;"

@@ -13,8 +13,7 @@ from redline.text.diff import TextDiff
 def removed_alert(archive: Archive, source: Source, state, gone: str) -> NewAlert:
     last = archive.version(state.version_id)
     opening = opening_lines(archive.get_text(last.text_sha256), title=last.title or source.title)
-    lines = [f"No longer available: {gone}.",
-             f"Its last archived version (#{last.seq}, first seen {last.first_seen[:10]}) and every earlier "
+    lines = [f"Its last archived version (v{last.seq}, first seen {last.first_seen[:10]}) and every earlier "
              "one stay in the archive.", "", "It opened:", *(f"  {line}" for line in opening)]
     html_lines = "".join(f"<p>{html.escape(line)}</p>" for line in lines if line)
     return NewAlert(kind="removed", title=source.title or last.title, url=source.url,

@@ -55,10 +55,10 @@ def alert_body(alert: Alert, *, max_diff_chars: int = MAX_BODY_DIFF_CHARS) -> st
     """What a chat or e-mail alert shows: summary, URL, versions, then the marked-up diff."""
     lines = [alert.summary, alert.url]
     facts = [f"source {alert.source}"]
-    if alert.from_version is not None and alert.to_version is not None:
-        facts.append(f"version {alert.from_version} -> {alert.to_version}")
-    elif alert.to_version is not None:
-        facts.append(f"version {alert.to_version}")
+    if alert.from_seq is not None and alert.to_seq is not None and alert.from_seq != alert.to_seq:
+        facts.append(f"v{alert.from_seq} -> v{alert.to_seq}")
+    elif alert.to_seq is not None or alert.from_seq is not None:
+        facts.append(f"v{alert.to_seq or alert.from_seq}")
     facts.append(f"alert #{alert.id}, {_utc(alert.created_at).strftime('%Y-%m-%d %H:%M UTC')}")
     lines.append(" · ".join(facts))
     diff = alert.diff_text.strip("\n")
@@ -71,10 +71,8 @@ def alert_body(alert: Alert, *, max_diff_chars: int = MAX_BODY_DIFF_CHARS) -> st
 
 
 def alert_record(alert: Alert) -> dict[str, Any]:
-    """Every Alert field, JSON-ready (datetimes as ISO 8601 text)."""
-    record = dataclasses.asdict(alert)
-    record["created_at"] = _utc(alert.created_at).isoformat()
-    return record
+    """Every Alert field, JSON-ready (datetimes as ISO 8601 text; see Alert.record)."""
+    return alert.record()
 
 
 # -- JSON lines ----------------------------------------------------------------

@@ -16,8 +16,21 @@ from pathlib import Path
 
 from redline.cli.common import console, err_console
 from redline.core.errors import ArchiveError, RedlineError
+from redline.core.table import Column, Grid, print_grid
 
 DIFF_FORMATS = ("text", "html", "unified")
+HISTORY_COLUMNS = (Column("v", priority=0, justify="right"), Column("first seen, UTC", priority=0),
+                   Column("origin", priority=3), Column("change", priority=0), Column("alert", priority=1),
+                   Column("chars", priority=2, justify="right"), Column("capture", priority=2))
+
+
+def _state_line(summary) -> str:
+    """"removed since 2026-12-07: ..." or "failing: 3 checks in a row: ..."; "" for a healthy source."""
+    if summary.status == "removed":
+        return f"removed since {(summary.state_since or '')[:10]}: {summary.state_reason or 'no longer available'}"
+    if summary.status == "failing":
+        return f"failing: {summary.failures} check{'s' if summary.failures != 1 else ''} in a row: {summary.last_error}"
+    return ""
 
 
 def open_archive(path: str | None):
@@ -41,12 +54,13 @@ def _moment(text: str) -> datetime:
 
 
 def _positive(text: str) -> int:
+    """A version number as people write it: 3 or v3."""
     try:
-        value = int(text)
+        value = int(text.strip().lower().removeprefix("v"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a version id (a whole number; see `redline history`)") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not a version number (like 3 or v3; see `redline history`)") from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a version id (1 or more)")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a version number (1 or more)")
     return value
 
 
@@ -133,23 +147,20 @@ def _cmd_history(args: argparse.Namespace) -> int:
                              ensure_ascii=False, indent=2))
             return 0
         captures = views.captures_by_id(archive, [v.capture_id for v in versions if v.capture_id is not None])
-        shown = f"the latest {len(versions)} of " if args.limit is not None and len(versions) < summary.versions else ""
-        table = Table(title=f"{summary.title or summary.name}\n{summary.url}", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
-                      caption=f"{shown}{summary.versions} version{'s' if summary.versions != 1 else ''}, "
-                              f"{summary.captures} capture{'s' if summary.captures != 1 else ''}, "
-                              f"{summary.alerts} alert{'s' if summary.alerts != 1 else ''} · last check "
-                              f"{summary.last_check or 'never'}")
-        for col, justify in (("id", "right"), ("v", "right"), ("first seen, UTC", "left"), ("origin", "left"),
-                             ("change", "left"), ("alert", "left"), ("chars", "right"), ("capture", "left")):
-            table.add_column(col, justify=justify, no_wrap=True)  # type: ignore[arg-type]
-        for v in versions:
-            c = captures.get(v.capture_id) if v.capture_id is not None else None
-            table.add_row(str(v.id), str(v.seq), v.first_seen[:16].replace("T", " "), v.origin,
-                          v.change or ("first" if v.seq == 1 else "-"),
-                          f"#{v.alert_id}" if v.alert_id else "-", str(v.chars),
-                          f"#{c.id} ({c.status})" if c else "-",
-                          style="bold yellow" if v.alert_id else None)
-        console.print(table)
+    shown = f"the latest {len(versions)} of " if args.limit is not None and len(versions) < summary.versions else ""
+    state = _state_line(summary)
+    record = (f"{shown}{summary.versions} version{'s' if summary.versions != 1 else ''}, "
+              f"{summary.captures} capture{'s' if summary.captures != 1 else ''}, "
+              f"{summary.alerts} alert{'s' if summary.alerts != 1 else ''} · last check {summary.last_check or 'never'}")
+    head = [f"[bold]{summary.title or summary.name}[/]", summary.url, record] + ([f"[red]{state}[/]"] if state else [])
+    console.print("\n".join(head), highlight=False)
+    table = Grid("", HISTORY_COLUMNS)
+    for v in versions:
+        c = captures.get(v.capture_id) if v.capture_id is not None else None
+        table.add(f"v{v.seq}", v.first_seen[:16].replace("T", " "), v.origin,
+                  v.change or ("first" if v.seq == 1 else "-"), f"#{v.alert_id}" if v.alert_id else "-",
+                  str(v.chars), f"#{c.id} ({c.status})" if c else "-", style="bold yellow" if v.alert_id else None)
+    print_grid(console, table)
     return 0
 
 
@@ -167,7 +178,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
             v = views.latest_version_info(archive, args.name)
         text = views.version_text(archive, v)
     if args.header:
-        err_console.print(f"{args.name} v{v.seq} (id {v.id}), first seen {v.first_seen}, {v.origin}",
+        err_console.print(f"{args.name} v{v.seq}, first seen {v.first_seen}, {v.origin}",
                           highlight=False, soft_wrap=True)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
@@ -182,14 +193,14 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     with open_archive(args.archive) as archive:
         c = views.compare(archive, args.name, args.a, args.b)
     if args.format == "unified":
-        out = render_unified(c.a_text, c.b_text, a_label=f"{args.name}@{c.a.id} {c.a.first_seen}",
-                             b_label=f"{args.name}@{c.b.id} {c.b.first_seen}")
+        out = render_unified(c.a_text, c.b_text, a_label=f"{args.name} v{c.a.seq} {c.a.first_seen}",
+                             b_label=f"{args.name} v{c.b.seq} {c.b.first_seen}")
     elif args.format == "html":
         out = render_html(c.diff)
     else:
         out = render_terminal(c.diff, color=sys.stdout.isatty() and not args.no_color)
     if not c.diff.changed:
-        err_console.print(f"versions {c.a.id} and {c.b.id} of {args.name} have the same text",
+        err_console.print(f"v{c.a.seq} and v{c.b.seq} of {args.name} have the same text",
                           highlight=False, soft_wrap=True)
         return 0
     if c.diff.timed_out:
@@ -235,7 +246,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     browse.set_defaults(func=_cmd_browse)
 
     history = sub.add_parser("history", help="list a source's versions",
-                             description="List every version of a source: id, number, when first seen, origin, "
+                             description="List every version of a source: its number (v1, v2, ...), when first seen, origin, "
                                          "the kind of change, its alert and the capture it came from.")
     history.add_argument("name", help="source name")
     history.add_argument("--limit", type=int, metavar="N", help="only the latest N versions")
@@ -248,7 +259,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                       "one current at --at DATE (a date alone means the end of that day, UTC).")
     show.add_argument("name", help="source name")
     which = show.add_mutually_exclusive_group()
-    which.add_argument("--version", type=_positive, metavar="ID", help="version id (see `redline history`)")
+    which.add_argument("--version", type=_positive, metavar="N", help="version number, 3 or v3 (see `redline history`)")
     which.add_argument("--at", type=_moment, metavar="DATE",
                        help="the version current at DATE: 2021-06-30, 2021-06-30T14:00, 2021-06-30T14:00+08:00")
     show.add_argument("--header", action="store_true", help="print which version it is on stderr first")
@@ -260,8 +271,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                       "[-deleted-]{+inserted+} (coloured on a terminal); html: a fragment with "
                                       "<del>/<ins>; unified: a line diff.")
     diff.add_argument("name", help="source name")
-    diff.add_argument("a", type=_positive, metavar="A", help="old version id")
-    diff.add_argument("b", type=_positive, metavar="B", help="new version id")
+    diff.add_argument("a", type=_positive, metavar="A", help="old version number (2 or v2)")
+    diff.add_argument("b", type=_positive, metavar="B", help="new version number (3 or v3)")
     diff.add_argument("--format", choices=DIFF_FORMATS, default="text", help="output format (default: text)")
     diff.add_argument("--no-color", action="store_true", help="no colours, even on a terminal")
     _archive_arg(diff)

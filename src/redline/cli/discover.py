@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import os
 
 from redline.cli.common import add_location_args, console, err_console
 from redline.core.config import Settings
+from redline.core.table import print_grid
 
 
 def _cmd_discover(args: argparse.Namespace) -> int:
@@ -30,9 +33,14 @@ def _cmd_discover(args: argparse.Namespace) -> int:
 
             outcomes, result = run_discover_flow(settings, listings=args.listing or (), tags=args.tag or (),
                                                  depth=args.depth, topic_file=str(topic) if topic else None)
-    console.print(listing_table(outcomes))
+    if args.json:
+        print(json.dumps({"listings": [dataclasses.asdict(o) for o in outcomes], "topic": result["topic"],
+                          "depth": result["depth"], "delivery": result["delivery"]},
+                         ensure_ascii=False, indent=2, default=str))
+        return 0
+    print_grid(console, listing_table(outcomes))
     if shown_items(outcomes):
-        console.print(items_table(outcomes))
+        print_grid(console, items_table(outcomes))
     for line in result["delivery"].get("errors", []):
         err_console.print(f"delivery failed: {line}", style="red", highlight=False)
     console.print(f"topic: {result['topic']}   depth: {result['depth']} pages   archive: {settings.archive}   "
@@ -57,4 +65,5 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "else the built-in one)")
     add_location_args(p)
     p.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own log lines")
+    p.add_argument("--json", action="store_true", help="print the outcomes as JSON")
     p.set_defaults(func=_cmd_discover)

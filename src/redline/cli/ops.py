@@ -6,11 +6,15 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Iterator
 
-from rich.table import Table
-
-from redline.cli.common import add_location_args, console, err_console
+from redline.cli.common import add_json_arg, add_location_args, console, err_console
 from redline.core.config import Settings
 from redline.core.errors import ConfigError
+from redline.core.table import Column, Grid, print_grid
+
+STATUS_COLUMNS = (Column("source", priority=0), Column("state", priority=0), Column("last check", priority=3),
+                  Column("HTTP", priority=1), Column("failures", priority=2, justify="right"),
+                  Column("last change", priority=4), Column("next run", priority=4),
+                  Column("last error", priority=2, flex=True))
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -68,14 +72,14 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         deployments = build_deployments(schedules, settings)
         for deployment in deployments:  # registered before serve.json says we're up
             deployment.apply()
-        table = Table(title=f"redline serve — Prefect API {api_url}")
-        for col in ("deployment", "schedule", "parameters"):
-            table.add_column(col)
+        table = Grid(f"redline serve — Prefect API {api_url}", (
+            Column("deployment", priority=0), Column("schedule", priority=0, flex=True),
+            Column("parameters", priority=1, flex=True)))
         served = {f"{d.flow_name}/{d.name}" for d in deployments}
         for s in schedules:
             if s.full_name in served:
-                table.add_row(s.full_name, s.when, f"tags={list(s.tags)}" if s.tags else "all sources")
-        console.print(table)
+                table.add(s.full_name, s.when, f"tags={list(s.tags)}" if s.tags else "all sources")
+        print_grid(console, table, piped="table")
         console.print("manual refresh: redline refresh [NAME ... | --tag TAG | --all]  ·  stop: Ctrl-C",
                       highlight=False)
         with serve_state(settings, api_url), _browse_thread(settings, args.browse):
@@ -115,7 +119,7 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
     done = refresh(settings, names=args.names or (), tags=args.tag or (),
                    announce=lambda line: console.print(line, highlight=False))
     if not done.served:
-        print_summary(console, done.report.outcomes, all_rows=args.all_rows)
+        print_summary(console, done.report.outcomes, all_rows=args.all_rows, as_json=args.json)
         for line in done.report.delivery.errors:
             err_console.print(f"delivery failed: {line}", style="red", highlight=False)
         return 0
@@ -138,7 +142,8 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
         state = wait_for_run(run.id, on_poll=poll)
         poll(state.name)
         outcomes = outcomes_from_captures(archive.captures_since(started, names))
-    print_summary(console, outcomes, title=f"refresh ({state.name.lower()})", all_rows=args.all_rows)
+    print_summary(console, outcomes, title=f"refresh ({state.name.lower()})", all_rows=args.all_rows,
+                  as_json=args.json)
     return 0 if state.is_completed() else 1
 
 
@@ -166,21 +171,28 @@ def _cmd_status(args: argparse.Namespace) -> int:
                                    next_runs=next_runs)
     max_failures = args.max_failures if args.max_failures is not None else settings.failure_threshold - 1
     bad = unhealthy(statuses, max_failures=max_failures)
-    table = Table(title=f"redline status — {settings.archive}")
-    table.add_column("source", no_wrap=True)
-    for col in ("state", "last check", "HTTP", "failures", "last change", "next run", "last error"):
-        table.add_column(col, overflow="fold")
+    table = Grid(f"redline status — {settings.archive}", STATUS_COLUMNS)
     for s in statuses:
-        table.add_row(s.name, s.state, s.last_check or "-", str(s.last_status or "-"), str(s.failures),
-                      s.last_change or "-", s.next_run.isoformat(timespec="minutes") if s.next_run else
-                      ("not served" if api is None else "-"), s.last_error or "",
-                      style="red" if s in bad else None)
-    console.print(table)
+        next_run = (s.next_run.isoformat(timespec="minutes") if s.next_run else
+                    ("not served" if api is None else "-"))
+        table.add(s.name, s.state, _minute(s.last_check), str(s.last_status or "-"), str(s.failures),
+                  _minute(s.last_change), next_run, s.last_error or "",
+                  style="red" if s in bad or s.state in ("failing", "removed") else None,
+                  value={"source": s.name, "state": s.state, "enabled": s.enabled, "last_check": s.last_check,
+                         "http": s.last_status, "failures": s.failures, "last_change": s.last_change,
+                         "next_run": s.next_run.isoformat() if s.next_run else None, "last_error": s.last_error,
+                         "unhealthy": s in bad})
+    print_grid(console, table, as_json=args.json)
     if bad:
         err_console.print(f"unhealthy: {len(bad)} source(s) failed more than {max_failures} checks in a row: "
                           + ", ".join(s.name for s in bad), style="red", highlight=False)
         return 3
     return 0
+
+
+def _minute(moment: str | None) -> str:
+    """"2026-12-07T05:18:51+00:00" -> "2026-12-07 05:18" (the table's times are UTC)."""
+    return moment[:16].replace("T", " ") if moment else "-"
 
 
 def _cmd_notify(args: argparse.Namespace) -> int:
@@ -199,9 +211,8 @@ def _cmd_notify(args: argparse.Namespace) -> int:
                   diff_html="…should play a <del>leading</del><ins>central</ins> role…")
     with Archive(settings.archive) as archive:
         sinks = make_sinks(archive, settings)
-    results = Table(title="redline notify --test")
-    for col in ("audience", "channel", "result"):
-        results.add_column(col, overflow="fold")
+    results = Grid("redline notify --test", (Column("audience", priority=1), Column("channel", priority=0, flex=True),
+                                             Column("result", priority=0, flex=True)))
     failed = 0
     for audience, group in (("monitors", sinks.monitor), ("operators", sinks.operator)):
         for name, sink in group.items():
@@ -209,15 +220,15 @@ def _cmd_notify(args: argparse.Namespace) -> int:
                 continue  # the archive's own logs keep real alerts only
             try:
                 sink.deliver(alert)
-                results.add_row(audience, name, "[green]sent[/]")
+                results.add(audience, name, "sent", style="green")
             except DeliveryError as exc:
                 failed += 1
-                results.add_row(audience, name, f"[red]failed: {exc}[/]")
-    if results.row_count == 0:
+                results.add(audience, name, f"failed: {exc}", style="red")
+    if not results.rows:
         console.print("no channels configured: set REDLINE_APPRISE_URLS / REDLINE_OPERATOR_APPRISE_URLS "
                       f"or [notify] urls / operator_urls in {settings.archive / 'redline.toml'}", highlight=False)
         return 1
-    console.print(results)
+    print_grid(console, results, as_json=args.json)
     return 1 if failed else 0
 
 
@@ -244,6 +255,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--wait", action="store_true", help="wait for the run and print its summary")
     p.add_argument("--all-rows", action="store_true", help="list every source in the summary, unchanged ones too")
     add_location_args(p)
+    add_json_arg(p)
     p.set_defaults(func=_cmd_refresh)
 
     p = sub.add_parser("status", help="one line per source; exit non-zero when a source keeps failing",
@@ -253,6 +265,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-failures", type=int, metavar="N",
                    help="failures in a row tolerated (default: REDLINE_FAILURE_THRESHOLD - 1 = 2)")
     add_location_args(p)
+    add_json_arg(p)
     p.set_defaults(func=_cmd_status)
 
     p = sub.add_parser("notify", help="send a test alert to each configured channel",
@@ -260,4 +273,5 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "(monitors' and operators') and say which worked.")
     p.add_argument("--test", action="store_true", help="send a test alert")
     add_location_args(p)
+    add_json_arg(p)
     p.set_defaults(func=_cmd_notify)

@@ -4,13 +4,13 @@ from __future__ import annotations
 import argparse
 from typing import Sequence
 
-from redline.cli.common import add_location_args, console, err_console
+from redline.cli.common import add_json_arg, add_location_args, console, err_console
 from redline.core.config import Settings
 from redline.monitor.report import FULL_TABLE_MAX
 
 
 def run_cycle_and_print(settings: Settings, *, names: Sequence[str] = (), tags: Sequence[str] = (),
-                        verbose: bool = False, all_rows: bool = False) -> int:
+                        verbose: bool = False, all_rows: bool = False, as_json: bool = False) -> int:
     """Run one cycle through Prefect (starting a local server if needed) and print the summary
     (every source, or only those with news when there are many: see redline.monitor.report)."""
     from redline.monitor.report import print_summary
@@ -24,10 +24,10 @@ def run_cycle_and_print(settings: Settings, *, names: Sequence[str] = (), tags: 
             )
 
             outcomes, delivery = run_monitor_flow(settings, names=names, tags=tags)
-    print_summary(console, outcomes, all_rows=all_rows)
+    print_summary(console, outcomes, all_rows=all_rows, as_json=as_json)
     for line in delivery.get("errors", []):
         err_console.print(f"delivery failed: {line}", style="red", highlight=False)
-    console.print(f"archive: {settings.archive}   alert log: {settings.archive / 'alerts.jsonl'}   "
+    (err_console if as_json else console).print(f"archive: {settings.archive}   alert log: {settings.archive / 'alerts.jsonl'}   "
                   f"feed: {settings.archive / 'feeds' / 'alerts.xml'}", highlight=False)
     return 0
 
@@ -42,7 +42,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     # unknown names fail here, in one line (discovered sources count)
     check_selection(registry, settings.archive, names=args.source or (), tags=args.tag or ())
     return run_cycle_and_print(settings, names=args.source or (), tags=args.tag or (), verbose=args.verbose,
-                               all_rows=args.all_rows)
+                               all_rows=args.all_rows, as_json=args.json)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -55,4 +55,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_location_args(run)
     run.add_argument("--all-rows", action="store_true", help="list every source in the summary, unchanged ones too")
     run.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own log lines")
+    add_json_arg(run)
     run.set_defaults(func=_cmd_run)

@@ -10,8 +10,9 @@ import argparse
 from typing import Callable
 from urllib.parse import urlsplit
 
-from redline.cli.common import add_location_args, console
+from redline.cli.common import add_json_arg, add_location_args, console, err_console
 from redline.core.config import Settings
+from redline.core.table import Column, Grid, print_grid
 
 
 def _cmd_move(args: argparse.Namespace) -> int:
@@ -91,36 +92,84 @@ def _tracked(settings: Settings):
         return registry, tracked_sources(archive, registry), rows
 
 
-def _cmd_list(args: argparse.Namespace) -> int:
-    from rich.table import Table
+LIST_COLUMNS = (Column("name", priority=0), Column("kind", priority=3), Column("origin", priority=4),
+                Column("enabled", priority=4), Column("tags", priority=3, flex=True),
+                Column("versions", priority=2, justify="right"), Column("state", priority=0),
+                Column("url", priority=5, url=True))
 
+
+def _state(src, row: dict) -> str:
+    """What the archive says of a source: removed, failing, ok, or not checked yet."""
+    if not src.enabled:
+        return "disabled"
+    if not row or row.get("last_check") is None:
+        return "not checked yet"
+    if row.get("state") == "removed":
+        return "removed"
+    return "failing" if row.get("last_error") else "ok"
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
     settings = Settings.resolve(archive=args.archive, sources=args.sources)
     _, sources, rows = _tracked(settings)
-    table = Table(title=f"sources — {settings.sources}")
-    table.add_column("name", no_wrap=True)
-    for col in ("kind", "origin", "enabled", "tags", "versions", "state", "url"):
-        table.add_column(col, overflow="fold")
+    table = Grid(f"sources — {settings.sources}", LIST_COLUMNS)
     for src in sources:
         row = rows.get(src.name, {})
         if args.tag and not set(args.tag) & set(src.tags):
             continue
-        table.add_row(src.name, src.kind, src.origin, "yes" if src.enabled else "no", ", ".join(src.tags),
-                      str(row.get("versions", 0)), row.get("state") or "-", src.url)
-    console.print(table)
+        state = _state(src, row)
+        table.add(src.name, src.kind, src.origin, "yes" if src.enabled else "no", ", ".join(src.tags),
+                  str(row.get("versions", 0)), state, src.url,
+                  style="red" if state in ("removed", "failing") else None,
+                  value={"name": src.name, "kind": src.kind, "origin": src.origin, "enabled": src.enabled,
+                         "tags": list(src.tags), "versions": row.get("versions", 0), "state": state,
+                         "state_since": row.get("state_since"), "last_error": row.get("last_error"),
+                         "url": src.url, "title": src.title})
+    print_grid(console, table, as_json=args.json)
     return 0
+
+
+def _private_warning(url: str) -> str | None:
+    """A warning when the URL names an internal address that fetching will refuse (no DNS lookup)."""
+    import ipaddress
+
+    import os
+
+    from redline.core.addresses import ENV_ALLOW, AddressPolicy
+
+    host = (urlsplit(url).hostname or "").strip("[]")
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        if host != "localhost" and not host.endswith(".localhost"):
+            return None
+        ip = ipaddress.ip_address("127.0.0.1")
+    if AddressPolicy.parse(os.environ.get(ENV_ALLOW)).permits(ip):
+        return None
+    return (f"warning: {host} is not a public address: checks of it are refused until {ENV_ALLOW} allows it "
+            f"(e.g. {ENV_ALLOW}=loopback)")
 
 
 def _cmd_add(args: argparse.Namespace) -> int:
     settings = Settings.resolve(archive=args.archive, sources=args.sources)
-    from redline.registry.edit import append_entry
+    from redline.registry.edit import append_entry, new_registry_text
 
-    text = settings.sources.read_text(encoding="utf-8")
+    created = not settings.sources.exists()
+    if created and not settings.sources.parent.is_dir():
+        from redline.core.errors import ConfigError
+
+        raise ConfigError(f"cannot create {settings.sources}: its folder {settings.sources.parent} does not exist")
+    text = new_registry_text() if created else settings.sources.read_text(encoding="utf-8")
     fields = {"name": args.name, "url": args.url, "title": args.title, "date": args.date,
               "language": args.language, "profile": args.profile, "kind": args.kind,
               "tags": args.tag or [], "masks": args.mask or [], "origin": "operator"}
     _write_registry(settings, append_entry(text, fields))
-    console.print(f"added {args.name} to {settings.sources}; it is checked from the next run "
-                  f"(try it now: redline sources test {args.name})", highlight=False)
+    made = f"created {settings.sources} with " if created else "added "
+    console.print(f"{made}{args.name}{'' if created else f' to {settings.sources}'}; it is checked from the next "
+                  f"run (try it now: redline sources test {args.name})", highlight=False)
+    warning = _private_warning(args.url)
+    if warning:
+        err_console.print(warning, style="yellow", highlight=False)
     return 0
 
 
@@ -220,6 +269,7 @@ def _register_list(group: argparse._SubParsersAction) -> None:
                          "discovered sources with their state and number of versions.")
     p.add_argument("--tag", action="append", metavar="TAG", help="only sources with this tag")
     add_location_args(p)
+    add_json_arg(p)
     p.set_defaults(func=_cmd_list)
 
 
@@ -227,7 +277,8 @@ def _register_add(group: argparse._SubParsersAction) -> None:
     from redline.registry.load import PROFILES
 
     p = group.add_parser("add", help="add a source to the sources file (validated; duplicates refused)",
-                         description="Append a [[source]] entry to the sources file. The whole file is "
+                         description="Append a [[source]] entry to the sources file (created, with a "
+                                     "comment on every key, when it does not exist yet). The whole file is "
                                      "validated first: a duplicate name or URL, a bad URL or a bad mask is "
                                      "refused and the file is left as it was.")
     p.add_argument("name", metavar="NAME", help="a slug: lowercase letters, digits, hyphens")

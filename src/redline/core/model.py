@@ -152,8 +152,26 @@ class Alert:
     url: str
     created_at: datetime            # UTC, aware
     summary: str                    # one line, e.g. "3 words changed in 1 place"
-    from_version: int | None = None
+    from_version: int | None = None   # the versions' ids in the archive (for machines: joins, links by id)
     to_version: int | None = None
     diff_text: str = ""             # plain text: context with [-deleted-]{+inserted+}
     diff_html: str = ""             # HTML fragment with <del>/<ins>, all page text escaped
     stats: dict = field(default_factory=dict)
+    from_seq: int | None = None     # the versions' numbers within the source (v1, v2, ...): what people see
+    to_seq: int | None = None
+    links: dict = field(default_factory=dict)  # evidence in the archive's public web view (when configured)
+
+    def record(self) -> dict:
+        """The alert as JSON-ready data (alerts.jsonl, the JSON API): `from_version` and `to_version`
+        are the version numbers people see (v1, v2, ...); the archive's ids are `*_version_id`."""
+        from dataclasses import asdict
+        from datetime import timezone
+
+        record = asdict(self)
+        record["created_at"] = (self.created_at.replace(tzinfo=timezone.utc) if self.created_at.tzinfo is None
+                                else self.created_at.astimezone(timezone.utc)).isoformat()
+        record["from_version_id"], record["to_version_id"] = record.pop("from_version"), record.pop("to_version")
+        record["from_version"], record["to_version"] = record.pop("from_seq"), record.pop("to_seq")
+        if not record["links"]:
+            del record["links"]
+        return record

@@ -23,6 +23,7 @@ from redline.demo.listing_pages import Entry, listing_page, placeholder_page
 from redline.demo.loopback import LoopbackSite, loopback_path
 from redline.demo.pages import seed_page
 from redline.discovery.report import items_table, listing_table
+from redline.core.table import print_grid
 from redline.monitor.report import summary_table
 from redline.registry.load import Registry
 from redline.store.sqlite import Archive
@@ -66,15 +67,15 @@ def discovery_steps(site: LoopbackSite, registry: Registry, settings: Settings, 
     console.print(f"\n[bold]5.[/] listing [cyan]{DEMO_LISTING}[/]: its first read is its baseline (it lists "
                   f"{tracked.name} under its /eng/ address: the same document, not a new one)", highlight=False)
     baseline, _ = run_discover_flow(settings, listings=[DEMO_LISTING])
-    console.print(listing_table(baseline, title="discover 1 (baseline)"))
+    print_grid(console, listing_table(baseline, title="discover 1 (baseline)"), piped="table")
     site.put(folder, listing_page([RELATED, UNRELATED, known], title=listing.title))
     for entry, text in ((RELATED, RELATED_TEXT), (UNRELATED, UNRELATED_TEXT)):
         site.put(folder + entry.href.removeprefix("./"), seed_page(text, template="mfa_en_2024"))
     console.print("   two statements appear on it: one on cyberspace governance and data security, one on a "
                   "gala; reading it again", highlight=False)
     found, _ = run_discover_flow(settings, listings=[DEMO_LISTING])
-    console.print(listing_table(found, title="discover 2"))
-    console.print(items_table(found))
+    print_grid(console, listing_table(found, title="discover 2"), piped="table")
+    print_grid(console, items_table(found), piped="table")
     items = {i.title: i for o in found for i in o.found}
     alerts = [a for o in found for a in o.alerts]
     if any(o.alerts or o.error for o in baseline):
@@ -93,7 +94,7 @@ def discovery_steps(site: LoopbackSite, registry: Registry, settings: Settings, 
     console.print(f"\n[bold]6.[/] [cyan]{removed.name}[/] now serves the site's \"page not found\" placeholder "
                   "(HTTP 200, 您访问的页面不存在或已删除); checking every tracked statement", highlight=False)
     third, _ = run_monitor_flow(settings)
-    console.print(summary_table(third, title="cycle 3"))
+    print_grid(console, summary_table(third, title="cycle 3"), piped="table")
     raised = [o for o in third if o.alert_id is not None]
     with Archive(settings.archive) as archive:
         kinds = [(o.source, archive.alert(o.alert_id).kind) for o in raised]

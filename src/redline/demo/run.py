@@ -29,6 +29,7 @@ from redline.core.model import Source
 from redline.demo.discovery import DEMO_LISTING, discovery_steps
 from redline.demo.loopback import LoopbackSite, loopback_path
 from redline.demo.pages import seed_page
+from redline.core.table import print_grid
 from redline.monitor.report import summary_table
 from redline.orchestration.api import prefect_api, quiet_prefect_env
 from redline.registry.load import Registry, load_registry
@@ -102,7 +103,7 @@ def run_demo(directory: str | Path, *, console: Console) -> int:
         with prefect_api(settings.archive / ".prefect"):
             console.print("[bold]2.[/] first cycle: every page is compared with its baseline capture")
             first, _ = run_monitor_flow(settings)
-            console.print(summary_table(first, title="cycle 1"))
+            print_grid(console, summary_table(first, title="cycle 1"), piped="table")
 
             original = seeds[changed.name]
             if WORDING[0] not in original:
@@ -115,7 +116,7 @@ def run_demo(directory: str | Path, *, console: Console) -> int:
                           f"({WORDING[0]!r} -> {WORDING[1]!r}); only the chrome of [cyan]{chrome_only.name}[/] "
                           "(header date stamp, visitor counter)")
             second, _ = run_monitor_flow(settings)
-            console.print(summary_table(second, title="cycle 2"))
+            print_grid(console, summary_table(second, title="cycle 2"), piped="table")
             with Archive(settings.archive) as archive:
                 alerts = [o for o in second if o.alert_id is not None]
                 for o in alerts:

@@ -1,10 +1,9 @@
-"""Discovery summaries: rich tables for the terminal, markdown for the Prefect artifact."""
+"""Discovery summaries: tables for the terminal (redline.core.table), markdown for the Prefect artifact."""
 from __future__ import annotations
 
 from typing import Sequence
 
-from rich.table import Table
-
+from redline.core.table import Column, Grid
 from redline.discovery.cycle import ItemOutcome, ListingOutcome
 
 LISTING_COLUMNS = ("listing", "HTTP", "pages", "items", "first met", "alerts", "error")
@@ -36,26 +35,25 @@ def shown_items(outcomes: Sequence[ListingOutcome]) -> list[ItemOutcome]:
     return [i for o in outcomes for i in o.found if i.outcome in SHOWN_OUTCOMES]
 
 
-def listing_table(outcomes: Sequence[ListingOutcome], *, title: str = "redline discover: listings") -> Table:
-    table = Table(title=title)
+_LISTING_PRIORITY = {"listing": 0, "HTTP": 0, "pages": 3, "items": 2, "first met": 0, "alerts": 0, "error": 1}
+_ITEM_PRIORITY = {"outcome": 0, "date": 2, "score": 1, "title": 0, "source": 0, "alert": 0, "reason": 3}
+
+
+def listing_table(outcomes: Sequence[ListingOutcome], *, title: str = "redline discover: listings") -> Grid:
     errors = any(o.error for o in outcomes)
-    columns = LISTING_COLUMNS if errors else LISTING_COLUMNS[:-1]  # no empty error column
-    for col in columns:
-        table.add_column(col, no_wrap=col in ("listing", "HTTP", "pages", "items"), overflow="fold",
-                         min_width=14 if col == "first met" else None)
+    names = LISTING_COLUMNS if errors else LISTING_COLUMNS[:-1]  # no empty error column
+    grid = Grid(title, [Column(n, priority=_LISTING_PRIORITY[n], flex=n in ("first met", "error")) for n in names])
     for o in outcomes:
-        table.add_row(*_listing_cells(o)[:len(columns)],
-                      style="red" if o.error else ("bold yellow" if o.alerts else None))
-    return table
+        grid.add(*_listing_cells(o)[:len(names)], style="red" if o.error else ("bold yellow" if o.alerts else None))
+    return grid
 
 
-def items_table(outcomes: Sequence[ListingOutcome], *, title: str = "new on the listings") -> Table:
-    table = Table(title=title)
-    for col in ITEM_COLUMNS:
-        table.add_column(col, overflow="fold")
+def items_table(outcomes: Sequence[ListingOutcome], *, title: str = "new on the listings") -> Grid:
+    grid = Grid(title, [Column(n, priority=_ITEM_PRIORITY[n], flex=n in ("title", "source", "reason"))
+                        for n in ITEM_COLUMNS])
     for i in shown_items(outcomes):
-        table.add_row(*_item_cells(i), style="red" if i.error else ("bold yellow" if i.alert_id else None))
-    return table
+        grid.add(*_item_cells(i), style="red" if i.error else ("bold yellow" if i.alert_id else None))
+    return grid
 
 
 def _esc(text: str) -> str:

@@ -1,4 +1,4 @@
-"""Run summaries: a rich table for the terminal, markdown for Prefect artifacts.
+"""Run summaries: a table for the terminal (redline.core.table), markdown for Prefect artifacts.
 
 A run of more than FULL_TABLE_MAX sources lists only the sources with news (a new
 version, a change, an alert, an error, an operator alert), then one line of totals:
@@ -12,11 +12,13 @@ from collections import Counter
 from typing import Sequence
 
 from rich.console import Console
-from rich.table import Table
 
 from redline.core.model import CheckOutcome
+from redline.core.table import Column, Grid, print_grid
 
 COLUMNS = ("source", "HTTP", "new version", "change", "alert", "error")
+_GRID_COLUMNS = (Column("source", priority=0), Column("HTTP", priority=0), Column("new version", priority=3),
+                 Column("change", priority=1), Column("alert", priority=0), Column("error", priority=2, flex=True))
 FULL_TABLE_MAX = 20  # runs of up to this many sources list every one
 # one category per outcome, in the order the totals line names them
 _CATEGORIES = ("unchanged", "changed", "new", "removed", "restored", "failed")
@@ -66,26 +68,27 @@ def totals_line(outcomes: Sequence[CheckOutcome]) -> str:
     return f"{len(outcomes):,} checked: {', '.join(parts) or 'nothing'}; {told}"
 
 
-def summary_table(outcomes: Sequence[CheckOutcome], *, title: str = "redline run") -> Table:
+def summary_table(outcomes: Sequence[CheckOutcome], *, title: str = "redline run") -> Grid:
     """A table of these outcomes, one row each (see rows_to_show for which to pass)."""
-    table = Table(title=title)
-    table.add_column(COLUMNS[0], no_wrap=True)
-    for col in COLUMNS[1:]:
-        table.add_column(col, overflow="fold")
+    grid = Grid(title, _GRID_COLUMNS)
     for o in outcomes:
-        cells = _cells(o)
         style = "red" if o.error else ("bold yellow" if o.alert_id is not None else None)
-        table.add_row(*cells, style=style)
-    return table
+        grid.add(*_cells(o), style=style, value={
+            "source": o.source, "status": o.status, "not_modified": o.not_modified, "new_version": o.new_version,
+            "change": o.change, "alert": o.alert_id, "error": o.error, "url": o.url})
+    return grid
 
 
 def print_summary(console: Console, outcomes: Sequence[CheckOutcome], *, title: str = "redline run",
-                  all_rows: bool = False) -> None:
+                  all_rows: bool = False, as_json: bool = False) -> None:
     """The run's table (its sources with news only, when there are many), then the totals
-    when rows were left out."""
+    when rows were left out. As JSON: every outcome."""
+    if as_json:
+        print_grid(console, summary_table(outcomes, title=title), as_json=True)
+        return
     rows = rows_to_show(outcomes, all_rows=all_rows)
     if rows:
-        console.print(summary_table(rows, title=title))
+        print_grid(console, summary_table(rows, title=title))
     if len(rows) < len(outcomes):
         console.print(f"{title}: {totals_line(outcomes)} (unchanged sources not listed; --all-rows lists "
                       "every source)", highlight=False)

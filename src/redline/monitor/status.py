@@ -6,13 +6,14 @@ from datetime import datetime
 from typing import Iterable, Mapping
 
 from redline.core.model import CheckOutcome
+from redline.core.model import SourceStatus as Lifecycle  # the archive's state; this module's SourceStatus is a row
 
 
 @dataclass(frozen=True)
 class SourceStatus:
     name: str
     enabled: bool
-    state: str              # "ok" | "failing" | "never checked" | "disabled"
+    state: str              # "ok" | "failing" | "removed" | "never checked" | "disabled"
     last_check: str | None
     last_status: int | None
     failures: int
@@ -32,6 +33,7 @@ def source_statuses(rows: Iterable[Mapping], *, health: Mapping[str, str],
         nxt = [when for when, dep_tags in (next_runs or {}).values() if not dep_tags or tags & set(dep_tags)]
         enabled = bool(row["enabled"])
         state = ("disabled" if not enabled else "never checked" if row["last_check"] is None
+                 else "removed" if row["state"] == Lifecycle.REMOVED
                  else health.get(row["name"], "ok"))
         out.append(SourceStatus(row["name"], enabled, state, row["last_check"], row["last_status"],
                                 row["failures"], row["last_change"], min(nxt) if nxt and enabled else None,

@@ -17,6 +17,40 @@ _NAME = re.compile(r"^\s*name\s*=\s*(['\"])(?P<name>[^'\"]*)\1")
 _ENABLED = re.compile(r"^\s*enabled\s*=")
 
 
+NEW_FILE = """# redline source registry: the pages redline watches.
+#
+# Every [[source]] table is one page. Keys (only `name` and `url` are required):
+#
+#   name      slug: lowercase letters, digits and "-", 1-80 characters. It names the
+#             source's folder, files and feed, so keep it stable once in use.
+#   url       the page's address; http:// or https:// only.
+#   title     the statement's title as published.
+#   date      publication date as the page gives it: "2020-12-16 22:36", "2016-07-11", "2017-03".
+#   language  "en", "zh", ... (the language of the page text).
+#   profile   how to cut the text out of the page: auto, generic, mfa_en_legacy,
+#             mfa_en_2024, mfa_zh, un_mission, cac.
+#   tags      labels for `redline run --tag TAG` (lowercase, digits, "-", "_").
+#   kind      "statement" (default): a page whose wording is watched;
+#             "listing": an index page watched for new statements.
+#   masks     regular expressions (Python syntax); a change only inside matches of
+#             these is trivial and never alerts (e.g. a visitor counter).
+#             Write them as TOML literal strings: masks = ['Visits: \\d+'].
+#   baseline  a text capture of the statement, relative to this file; the first
+#             fetch is compared with it, so a change since then is noticed.
+#   enabled   true (default) or false: a disabled source is kept but not checked.
+#   origin    "seed" (default), "operator" or "discovered".
+#
+# Check this file with: redline sources list --sources THIS_FILE
+
+version = 1
+"""
+
+
+def new_registry_text() -> str:
+    """The text of a new, empty sources file: what the keys mean, then `version = 1`."""
+    return NEW_FILE
+
+
 def _quote(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
 

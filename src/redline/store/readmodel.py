@@ -50,6 +50,7 @@ def _version(row: Any, changes: dict[int, Any] | None = None, alerts: dict[int, 
                        capture_id=row["capture_id"], normalizer_version=row["normalizer_version"],
                        change=change["kind"] if change else None,
                        previous_id=change["from_version"] if change else None,
+                       previous_seq=change["from_seq"] if change else None,
                        alert_id=(alerts or {}).get(row["id"]))
 
 
@@ -67,11 +68,6 @@ def _capture(row: Any) -> CaptureInfo:
                        warc_length=row["warc_length"])
 
 
-def _alert(row: Any) -> Alert:
-    return Alert(id=row["id"], kind=row["kind"], source=row["source"], title=row["title"], url=row["url"],
-                 created_at=datetime.fromisoformat(row["created_at"]), summary=row["summary"],
-                 from_version=row["from_version"], to_version=row["to_version"], diff_text=row["diff_text"],
-                 diff_html=row["diff_html"], stats=json.loads(row["stats"] or "{}"))
 
 
 def _annotate(archive: Archive, rows: Sequence[Any]) -> list[VersionInfo]:
@@ -82,7 +78,8 @@ def _annotate(archive: Archive, rows: Sequence[Any]) -> list[VersionInfo]:
     for chunk in _chunks(ids):
         marks = _placeholders(chunk)
         changes.update({r["to_version"]: r for r in archive.query(
-            f"SELECT to_version, kind, from_version FROM changes WHERE to_version IN ({marks})", chunk)})
+            f"SELECT c.to_version, c.kind, c.from_version, f.seq AS from_seq FROM changes c "
+            f"LEFT JOIN versions f ON f.id = c.from_version WHERE c.to_version IN ({marks})", chunk)})
         alerts.update({r["to_version"]: r["id"] for r in archive.query(
             f"SELECT to_version, id FROM alerts WHERE to_version IN ({marks})", chunk)})
     return [_version(r, changes, alerts) for r in rows]
@@ -113,7 +110,7 @@ def _summaries(archive: Archive, rows: Sequence[Any]) -> list[SourceSummary]:
     else:
         where, params = "", []
     tally(f"SELECT source, COUNT(*) AS n, "
-          f"(SELECT id FROM versions v2 WHERE v2.source=v.source ORDER BY seq DESC LIMIT 1) AS latest "
+          f"MAX(seq) AS latest "
           f"FROM versions v {where} GROUP BY source", "versions", params)
     tally(f"SELECT source, COUNT(*) AS n FROM captures {where} GROUP BY source", "captures", params)
     tally(f"SELECT source, COUNT(*) AS n FROM alerts {where} GROUP BY source", "alerts", params)
@@ -124,13 +121,16 @@ def _summaries(archive: Archive, rows: Sequence[Any]) -> list[SourceSummary]:
             tags = tuple(json.loads(r["tags"] or "[]"))
         except ValueError:
             tags = ()
-        status = "unchecked" if r["last_check"] is None else ("error" if r["last_error"] else "ok")
+        status = ("unchecked" if r["last_check"] is None else "removed" if r["state"] == "removed"
+                  else "failing" if r["last_error"] else "ok")
         out.append(SourceSummary(
             name=r["name"], url=r["url"], title=r["title"], site=_site(r["url"]), tags=tags, kind=r["kind"],
             origin=r["origin"], enabled=bool(r["enabled"]), status=status, last_status=r["last_status"],
             last_error=r["last_error"], failures=r["failures"], last_check=r["last_check"],
             last_change=r["last_change"], versions=c.get("versions", 0), captures=c.get("captures", 0),
-            alerts=c.get("alerts", 0), latest_version=c.get("latest")))
+            alerts=c.get("alerts", 0), latest_version=c.get("latest"),
+            state_since=r["state_since"] if r["state"] == "removed" else None,
+            state_reason=r["state_reason"] if r["state"] == "removed" else None))
     return out
 
 
@@ -165,14 +165,15 @@ def version_infos(archive: Archive, name: str, *, limit: int | None = None) -> l
     return _annotate(archive, rows)
 
 
-def version_info(archive: Archive, name: str, version_id: int) -> VersionInfo:
-    """Version `version_id`, which must be one of source `name`'s."""
+def version_info(archive: Archive, name: str, seq: int) -> VersionInfo:
+    """Version number `seq` (v1, v2, ...) of source `name`: the number people see everywhere."""
     _source_row(archive, name)
-    rows = archive.query("SELECT * FROM versions WHERE id=?", (int(version_id),))
-    if not rows or rows[0]["source"] != name:
-        owner = f" (it is a version of {rows[0]['source']})" if rows else ""
-        raise NotFoundError(f"{name} has no version {version_id}{owner}; `redline history {name}` lists them")
-    return _annotate(archive, rows)[0]
+    found = _by_seq(archive, name, int(seq)) if 0 < int(seq) < 2 ** 63 else None
+    if found is None:
+        count = archive.query("SELECT COUNT(*) AS n FROM versions WHERE source=?", (name,))[0]["n"]
+        has = f"it has v1 to v{count}" if count > 1 else ("it has only v1" if count else "it has no version yet")
+        raise NotFoundError(f"{name} has no version {seq} ({has}); `redline history {name}` lists them")
+    return found
 
 
 def _by_seq(archive: Archive, name: str, seq: int) -> VersionInfo | None:
@@ -201,8 +202,8 @@ def version_at(archive: Archive, name: str, moment: datetime) -> VersionInfo:
     return _annotate(archive, rows)[0]
 
 
-def version_view(archive: Archive, name: str, version_id: int) -> VersionView:
-    v = version_info(archive, name, version_id)
+def version_view(archive: Archive, name: str, seq: int) -> VersionView:
+    v = version_info(archive, name, seq)
     capture = None
     if v.capture_id is not None:
         capture = _capture(archive.capture(v.capture_id))
@@ -216,7 +217,7 @@ def version_text(archive: Archive, v: VersionInfo) -> str:
 
 
 def compare(archive: Archive, name: str, a: int, b: int) -> Comparison:
-    """Version a (old side) against version b (new side), both versions of source `name`."""
+    """Version number a (old side) against version number b (new side) of source `name`."""
     va, vb = version_info(archive, name, a), version_info(archive, name, b)
     ta, tb = archive.get_text(va.text_sha256), archive.get_text(vb.text_sha256)
     return Comparison(source=source_summary(archive, name), a=va, b=vb, a_text=ta, b_text=tb,
@@ -350,13 +351,18 @@ def alerts_page(archive: Archive, *, source: str | None = None, page: int = 1,
         _source_row(archive, source)
         total = archive.query("SELECT COUNT(*) AS n FROM alerts WHERE source=?", (source,))[0]["n"]
         info = page_info(page, total, size)
-        rows = archive.query("SELECT * FROM alerts WHERE source=? ORDER BY id DESC LIMIT ? OFFSET ?",
+        rows = archive.query("SELECT id FROM alerts WHERE source=? ORDER BY id DESC LIMIT ? OFFSET ?",
                              (source, info.size, info.offset))
     else:
         total = archive.query("SELECT COUNT(*) AS n FROM alerts")[0]["n"]
         info = page_info(page, total, size)
-        rows = archive.query("SELECT * FROM alerts ORDER BY id DESC LIMIT ? OFFSET ?", (info.size, info.offset))
-    return AlertsPage(alerts=tuple(_alert(r) for r in rows), page=info, source=source)
+        rows = archive.query("SELECT id FROM alerts ORDER BY id DESC LIMIT ? OFFSET ?", (info.size, info.offset))
+    return AlertsPage(alerts=tuple(alerts_by_id(archive, [r["id"] for r in rows])), page=info, source=source)
+
+
+def alerts_by_id(archive: Archive, ids: Sequence[int]) -> list[Alert]:
+    """These alerts, in this order, each with its versions' numbers (Archive.alert reads them so)."""
+    return [archive.alert(i) for i in ids]
 
 
 def recent_alerts(archive: Archive, *, source: str | None = None, limit: int = 100) -> list[Alert]:
@@ -364,11 +370,9 @@ def recent_alerts(archive: Archive, *, source: str | None = None, limit: int = 1
 
 
 def default_pair(archive: Archive, name: str, a: int | None, b: int | None) -> tuple[int, int]:
-    """Fill in a comparison's missing sides: no b is the latest version, no a the version before b."""
+    """Fill in a comparison's missing sides (version numbers): no b is the latest version, no a the one before b."""
     if b is None:
-        b = latest_version_info(archive, name).id
+        b = latest_version_info(archive, name).seq
     if a is None:
-        vb = version_info(archive, name, b)
-        before = _by_seq(archive, name, vb.seq - 1)
-        a = before.id if before else vb.id
+        a = max(version_info(archive, name, b).seq - 1, 1)
     return a, b

@@ -53,7 +53,7 @@ class SourceSummary:
     kind: str
     origin: str
     enabled: bool
-    status: str                    # "ok" | "error" | "unchecked"
+    status: str                    # "ok" | "failing" | "removed" | "unchecked"
     last_status: int | None        # HTTP status of the last check
     last_error: str | None
     failures: int                  # checks failed in a row
@@ -62,7 +62,9 @@ class SourceSummary:
     versions: int
     captures: int
     alerts: int
-    latest_version: int | None     # id
+    latest_version: int | None     # its latest version's number (v1, v2, ... within the source)
+    state_since: str | None = None # when it was found removed (status "removed")
+    state_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,8 +80,9 @@ class VersionInfo:
     capture_id: int | None
     normalizer_version: int | None
     change: str | None = None      # how it differs from the version before: "trivial" | "substantive" | "renormalized"
-    previous_id: int | None = None # the version it was compared with when it was made
+    previous_id: int | None = None # the version it was compared with when it was made (its id)
     alert_id: int | None = None
+    previous_seq: int | None = None  # that version's number
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,9 @@ class CaptureInfo:
 
     @property
     def outcome(self) -> str:
-        """One word for people: "new" | "same" | "not modified" | "error"."""
+        """One word for people: "fetched" | "same" | "not modified" | "removed" | "error"."""
+        if self.error and self.error.startswith("removed:"):   # the check found the statement gone
+            return "removed"
         if self.error or self.status is None:
             return "error"
         if self.not_modified:
@@ -180,9 +185,7 @@ def to_json(value: Any) -> Any:
                 "hunks": [{"line": h.line, "line_b": h.line_b, "before": h.before, "after": h.after,
                            "ops": [[op, text] for op, text in h.ops]} for h in value.hunks]}
     if isinstance(value, Alert):
-        record = {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        record["created_at"] = value.created_at.astimezone(timezone.utc).isoformat()
-        return record
+        return value.record()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out = {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
         if isinstance(value, CaptureInfo):

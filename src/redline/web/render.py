@@ -5,7 +5,7 @@
 - ``side_by_side``: rows of (old, new) paragraphs; a row ends where both texts end a
   line, and whole inserted or deleted paragraphs get rows of their own.
 - ``safe_fragment``: re-emits a stored diff fragment (an alert's ``diff_html``) with
-  only ``div``/``del``/``ins``/``br`` kept as markup; anything else becomes visible text.
+  only ``div``/``p``/``del``/``ins``/``br`` kept as markup; anything else becomes visible text.
 """
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ def side_by_side(ops: Iterable[Op]) -> list[Row]:
 
 
 class _Sanitizer(HTMLParser):
-    ALLOWED = frozenset({"div", "del", "ins", "br"})
+    ALLOWED = frozenset({"div", "p", "del", "ins", "br"})
     VOID = frozenset({"br"})
 
     def __init__(self) -> None:

@@ -8,7 +8,7 @@ from typing import Sequence
 from redline.core.errors import NotFoundError
 from redline.core.model import Alert
 from redline.store.types import (NewAlert)
-from redline.store.sqlite.rows import _alert_from_row, _insert_alert, iso, utcnow
+from redline.store.sqlite.rows import ALERT_SELECT, _alert_from_row, _insert_alert, iso, utcnow
 
 
 class AlertRecords:
@@ -17,7 +17,7 @@ class AlertRecords:
     # -- alerts -----------------------------------------------------------
 
     def alert(self, alert_id: int) -> Alert:
-        rows = self._query("SELECT * FROM alerts WHERE id=?", (alert_id,))
+        rows = self._query(ALERT_SELECT + " WHERE a.id=?", (alert_id,))
         if not rows:
             raise NotFoundError(f"no alert {alert_id} in the archive at {self.root}")
         return _alert_from_row(rows[0])
@@ -26,16 +26,16 @@ class AlertRecords:
                kinds: Sequence[str] | None = None, exclude_kinds: Sequence[str] = ()) -> list[Alert]:
         where, params = [], []
         if source:
-            where.append("source=?")
+            where.append("a.source=?")
             params.append(source)
         if kinds is not None:
-            where.append(f"kind IN ({','.join('?' * len(kinds))})")
+            where.append(f"a.kind IN ({','.join('?' * len(kinds))})")
             params += list(kinds)
         if exclude_kinds:
-            where.append(f"kind NOT IN ({','.join('?' * len(exclude_kinds))})")
+            where.append(f"a.kind NOT IN ({','.join('?' * len(exclude_kinds))})")
             params += list(exclude_kinds)
-        sql = "SELECT * FROM alerts" + (" WHERE " + " AND ".join(where) if where else "")
-        rows = self._query(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
+        sql = ALERT_SELECT + (" WHERE " + " AND ".join(where) if where else "")
+        rows = self._query(sql + " ORDER BY a.id DESC LIMIT ?", (*params, limit))
         return [_alert_from_row(r) for r in rows]
 
     def captures_since(self, since: datetime, names: Sequence[str] = ()) -> list[sqlite3.Row]:

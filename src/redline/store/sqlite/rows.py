@@ -96,12 +96,18 @@ def _insert_alert(db: sqlite3.Connection, source: str, alert: NewAlert, sinks: S
 
 
 
+# An alert with the numbers (v1, v2, ...) of its versions: what people are shown.
+ALERT_SELECT = ("SELECT a.*, f.seq AS from_seq, t.seq AS to_seq FROM alerts a "
+                "LEFT JOIN versions f ON f.id = a.from_version LEFT JOIN versions t ON t.id = a.to_version")
+
+
 def _alert_from_row(row: sqlite3.Row) -> Alert:
     return Alert(
         id=row["id"], kind=row["kind"], source=row["source"], title=row["title"], url=row["url"],
         created_at=datetime.fromisoformat(row["created_at"]), summary=row["summary"],
         from_version=row["from_version"], to_version=row["to_version"], diff_text=row["diff_text"],
-        diff_html=row["diff_html"], stats=json.loads(row["stats"]))
+        diff_html=row["diff_html"], stats=json.loads(row["stats"] or "{}"),
+        from_seq=row["from_seq"], to_seq=row["to_seq"])
 
 
 def _parse_date(text: str) -> datetime | None:
