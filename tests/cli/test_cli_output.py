@@ -89,3 +89,76 @@ def test_sources_add_of_a_loopback_url_warns_that_checks_will_refuse_it(tmp_path
     monkeypatch.setenv("REDLINE_ALLOW_PRIVATE", "loopback")
     assert main(["sources", "add", "local2", "http://127.0.0.1:8000/other.html", "--sources", str(path)]) == 0
     assert "not a public address" not in capsys.readouterr().err
+
+
+def test_an_archive_brings_the_sources_file_it_was_made_with(tmp_path, capsys, monkeypatch) -> None:
+    from redline.core.config import Settings, remember_sources
+
+    monkeypatch.delenv("REDLINE_SOURCES", raising=False)
+    monkeypatch.chdir(tmp_path)          # no ./seeds here: the default would be the repository's seeds
+    mine, archive = tmp_path / "demo" / "sources.toml", tmp_path / "demo" / "archive"
+    mine.parent.mkdir()
+    assert main(["sources", "add", "first-page", "https://www.example.org/a.html", "--sources", str(mine)]) == 0
+    assert remember_sources(archive, mine) and not remember_sources(archive, tmp_path / "other.toml")
+    assert 'sources = "../sources.toml"' in (archive / "redline.toml").read_text()
+    assert Settings.resolve(archive=str(archive)).sources == mine.resolve()
+    capsys.readouterr()
+    # `sources add` and `sources list` given only --archive edit and list that file, not seeds/sources.toml
+    assert main(["sources", "add", "second-page", "https://www.example.org/b.html", "--archive", str(archive)]) == 0
+    assert [s.name for s in load_registry(mine).sources] == ["first-page", "second-page"]
+    capsys.readouterr()
+    assert main(["sources", "list", "--archive", str(archive)]) == 0
+    listed = [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()[1:]]
+    assert listed == ["first-page", "second-page"]
+    # an explicit --sources still wins
+    assert Settings.resolve(archive=str(archive), sources=str(tmp_path / "x.toml")).sources == tmp_path / "x.toml"
+
+
+def test_a_bare_redline_prints_the_help() -> None:
+    out = redline()
+    assert out.returncode == 0 and "usage: redline" in out.stdout and "history" in out.stdout
+
+
+def test_history_of_an_unknown_source_points_to_sources_list(stack, capsys) -> None:
+    assert main(["history", "no-such-source", "--archive", str(stack.archive.root)]) == 1
+    err = capsys.readouterr().err
+    assert "redline sources list" in err and len(err.strip().splitlines()) == 1
+
+
+def test_export_refuses_to_overwrite_without_force(stack, tmp_path, capsys) -> None:
+    from redline.core.model import Source  # noqa: F401  (the stack's sources are checked once at its start)
+
+    name = stack.registry.statements()[0].name
+    out = tmp_path / "x.warc.gz"
+    out.write_bytes(b"mine")
+    assert main(["export", name, "--out", str(out), "--archive", str(stack.archive.root)]) == 1
+    assert "--force" in capsys.readouterr().err and out.read_bytes() == b"mine"
+
+
+def test_files_redline_writes_honour_the_umask_and_private_ones_stay_private(tmp_path) -> None:
+    from redline.core.atomic import atomic_write_bytes, process_umask
+
+    old = os.umask(0o022)
+    process_umask.cache_clear()
+    try:
+        atomic_write_bytes(tmp_path / "feed.xml", b"<feed/>")
+        atomic_write_bytes(tmp_path / "secret", b"token", private=True)
+    finally:
+        os.umask(old)
+        process_umask.cache_clear()
+    assert (tmp_path / "feed.xml").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "secret").stat().st_mode & 0o777 == 0o600
+
+
+def test_nothing_prefect_runs_for_redline_reports_usage() -> None:
+    from redline.orchestration.api import QUIET_ENV
+
+    # the server's analytics and the client's own usage reporting (DO_NOT_TRACK) are both off
+    assert QUIET_ENV["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false" and QUIET_ENV["DO_NOT_TRACK"] == "1"
+    code = ("import os; from pathlib import Path; from redline.orchestration.api import quiet_prefect_env; "
+            "quiet_prefect_env(Path('ph')); "
+            "from prefect._internal.analytics.enabled import is_telemetry_enabled; "
+            "print(is_telemetry_enabled())")
+    env = {k: v for k, v in os.environ.items() if k not in ("DO_NOT_TRACK", "CI")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert out.stdout.strip() == "False", out.stderr[-500:]

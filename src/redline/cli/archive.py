@@ -215,14 +215,15 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     from redline.store.export import export_texts, export_warc
 
+    out = Path(args.out or (f"{args.name}-texts.zip" if args.text else f"{args.name}.warc.gz"))
+    if out.exists() and not args.force:
+        raise ArchiveError(f"{out} exists already; pass --force to replace it, or --out to write elsewhere")
     with open_archive(args.archive) as archive:
         if args.text:
-            out = Path(args.out or f"{args.name}-texts.zip")
             result = export_texts(archive, args.name, out)
             what = f"{result.items} version text{'s' if result.items != 1 else ''} (zip, one .txt per version " \
                    "+ manifest.json)"
         else:
-            out = Path(args.out or f"{args.name}.warc.gz")
             result = export_warc(archive, args.name, out)
             what = f"{result.items} capture{'s' if result.items != 1 else ''} (one WARC file)"
     console.print(f"wrote {result.path}: {what}, {result.bytes} bytes", highlight=False, soft_wrap=True)
@@ -288,4 +289,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     kind.add_argument("--text", action="store_true", help="every version's text in a .zip")
     export.add_argument("--out", metavar="PATH", help="file to write (default: ./NAME.warc.gz or ./NAME-texts.zip)")
     _archive_arg(export)
+    export.add_argument("--force", action="store_true", help="replace the output file if it exists")
     export.set_defaults(func=_cmd_export)

@@ -6,7 +6,7 @@ import dataclasses
 import json
 import os
 
-from redline.cli.common import add_location_args, console, err_console
+from redline.cli.common import remember_given_sources, resolve_settings, add_location_args, console, err_console
 from redline.core.config import Settings
 from redline.core.table import print_grid
 
@@ -19,11 +19,12 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     from redline.registry.load import load_registry
 
     depth_setting(args.depth, os.environ)  # a bad --depth or $REDLINE_DISCOVER_DEPTH fails here, in one line
-    settings = Settings.resolve(archive=args.archive, sources=args.sources)
+    settings = resolve_settings(args)
     registry = load_registry(settings.sources)
     select_listings(registry, args.listing or (), args.tag or ())  # unknown names fail here, in one line
     topic = topic_path(settings.sources, given=args.topic)
     load_topic(topic)  # a bad topic file too
+    remember_given_sources(args, settings)
     quiet_prefect_env(settings.archive / ".prefect", verbose=args.verbose)
     with console.status("starting Prefect and reading listings…"):
         with prefect_api(settings.archive / ".prefect"):

@@ -32,7 +32,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(argv: Sequence[str] | None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    if not (sys.argv[1:] if argv is None else argv):   # a bare `redline`: what it can do
+        parser.print_help()
+        return 0
+    args = parser.parse_args(argv)
     try:
         return args.func(args)
     except RegistryError as exc:

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Iterator
 
-from redline.cli.common import add_json_arg, add_location_args, console, err_console
+from redline.cli.common import remember_given_sources, resolve_settings, add_json_arg, add_location_args, console, err_console
 from redline.core.config import Settings
 from redline.core.errors import ConfigError
 from redline.core.table import Column, Grid, print_grid
@@ -18,7 +19,7 @@ STATUS_COLUMNS = (Column("source", priority=0), Column("state", priority=0), Col
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.resolve(archive=args.archive, sources=args.sources)
+    return resolve_settings(args)
 
 
 @contextmanager
@@ -52,9 +53,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from redline.registry.load import load_registry
     from redline.store.sqlite import Archive
 
-    settings = _settings(args)
+    settings = resolve_settings(args)
     registry = load_registry(settings.sources)
     schedules = load_schedules(settings.config_file)
+    remember_given_sources(args, settings)
     with Archive(settings.archive) as archive:
         prepare_archive(archive, registry)
     quiet_prefect_env(settings.archive / ".prefect", verbose=args.verbose)
@@ -68,7 +70,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     if running_api(settings) is not None:
         raise ConfigError(f"redline serve is already running for {settings.archive}; stop it first")
     console.print("starting Prefect (a local server unless PREFECT_API_URL is set)…", highlight=False)
-    with prefect_api(settings.archive / ".prefect") as api_url:
+    with prefect_api(settings.archive / ".prefect", ui=not args.no_ui) as api_url:
         deployments = build_deployments(schedules, settings)
         for deployment in deployments:  # registered before serve.json says we're up
             deployment.apply()
@@ -80,12 +82,26 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             if s.full_name in served:
                 table.add(s.full_name, s.when, f"tags={list(s.tags)}" if s.tags else "all sources")
         print_grid(console, table, piped="table")
+        for line in serve_addresses(api_url, ui=not args.no_ui and not os.environ.get("PREFECT_API_URL"),
+                                    browse=args.browse, feed=settings.archive / "feeds" / "alerts.xml"):
+            console.print(line, highlight=False)
         console.print("manual refresh: redline refresh [NAME ... | --tag TAG | --all]  ·  stop: Ctrl-C",
                       highlight=False)
         with serve_state(settings, api_url), _browse_thread(settings, args.browse):
             serve_forever(deployments)
     console.print("stopped; schedules stay active for the next `redline serve`")
     return 0
+
+
+def serve_addresses(api_url: str, *, ui: bool, browse: int | None, feed) -> list[str]:
+    """The addresses `serve` prints: the browse view, Prefect's UI (or API) and the alert feed."""
+    root = api_url.rstrip("/").removesuffix("/api")
+    lines = []
+    if browse is not None:
+        lines.append(f"browse view:  http://127.0.0.1:{browse}/")
+    lines.append(f"Prefect UI:   {root}/  (runs, Quick run, pause a schedule)" if ui else f"Prefect API:  {api_url}")
+    lines.append(f"alert feed:   " + (f"http://127.0.0.1:{browse}/alerts/feed.xml" if browse is not None else str(feed)))
+    return lines
 
 
 def _selected(settings: Settings, registry, names, tags) -> list:
@@ -241,6 +257,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_location_args(p)
     p.add_argument("--browse", type=int, nargs="?", const=8800, metavar="PORT",
                    help="also serve the browse view on 127.0.0.1:PORT (default 8800)")
+    p.add_argument("--no-ui", action="store_true", help="start the local Prefect server without its web UI")
     p.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own log lines")
     p.set_defaults(func=_cmd_serve)
 

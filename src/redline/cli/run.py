@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from typing import Sequence
 
-from redline.cli.common import add_json_arg, add_location_args, console, err_console
+from redline.cli.common import remember_given_sources, resolve_settings, add_json_arg, add_location_args, console, err_console
 from redline.core.config import Settings
 from redline.monitor.report import FULL_TABLE_MAX
 
@@ -35,12 +35,13 @@ def run_cycle_and_print(settings: Settings, *, names: Sequence[str] = (), tags: 
 def _cmd_run(args: argparse.Namespace) -> int:
     from redline.registry.load import load_registry
 
-    settings = Settings.resolve(archive=args.archive, sources=args.sources)
+    settings = resolve_settings(args)
     registry = load_registry(settings.sources)
     from redline.monitor.select import check_selection
 
     # unknown names fail here, in one line (discovered sources count)
     check_selection(registry, settings.archive, names=args.source or (), tags=args.tag or ())
+    remember_given_sources(args, settings)
     return run_cycle_and_print(settings, names=args.source or (), tags=args.tag or (), verbose=args.verbose,
                                all_rows=args.all_rows, as_json=args.json)
 

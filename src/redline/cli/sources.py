@@ -10,7 +10,7 @@ import argparse
 from typing import Callable
 from urllib.parse import urlsplit
 
-from redline.cli.common import add_json_arg, add_location_args, console, err_console
+from redline.cli.common import resolve_settings, add_json_arg, add_location_args, console, err_console
 from redline.core.config import Settings
 from redline.core.table import Column, Grid, print_grid
 
@@ -22,7 +22,7 @@ def _cmd_move(args: argparse.Namespace) -> int:
     from redline.registry.load import load_registry
     from redline.store.sqlite import Archive
 
-    settings = Settings.resolve(archive=args.archive, sources=args.sources)
+    settings = resolve_settings(args)
     registry = load_registry(settings.sources)
     url = args.new_url.strip()
     if normalize_url(url) is None or any(ch.isspace() for ch in url) or urlsplit(url).username is not None:
@@ -110,7 +110,7 @@ def _state(src, row: dict) -> str:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    settings = Settings.resolve(archive=args.archive, sources=args.sources)
+    settings = resolve_settings(args)
     _, sources, rows = _tracked(settings)
     table = Grid(f"sources — {settings.sources}", LIST_COLUMNS)
     for src in sources:
@@ -151,7 +151,7 @@ def _private_warning(url: str) -> str | None:
 
 
 def _cmd_add(args: argparse.Namespace) -> int:
-    settings = Settings.resolve(archive=args.archive, sources=args.sources)
+    settings = resolve_settings(args)
     from redline.registry.edit import append_entry, new_registry_text
 
     created = not settings.sources.exists()
@@ -192,7 +192,7 @@ def _edit_or_archive(settings: Settings, name: str, *, registry_edit, archive_ed
 def _cmd_remove(args: argparse.Namespace) -> int:
     from redline.registry.edit import remove_entry
 
-    settings = Settings.resolve(archive=args.archive, sources=args.sources)
+    settings = resolve_settings(args)
     where = _edit_or_archive(settings, args.name, what="remove",
                              registry_edit=lambda t: remove_entry(t, args.name, path=str(settings.sources)),
                              archive_edit=lambda a: a.set_enabled(args.name, False))
@@ -204,7 +204,7 @@ def _cmd_remove(args: argparse.Namespace) -> int:
 def _cmd_enable(args: argparse.Namespace) -> int:
     from redline.registry.edit import set_enabled
 
-    settings = Settings.resolve(archive=args.archive, sources=args.sources)
+    settings = resolve_settings(args)
     on = args.sources_command == "enable"
     where = _edit_or_archive(settings, args.name, what=args.sources_command,
                              registry_edit=lambda t: set_enabled(t, args.name, on, path=str(settings.sources)),
@@ -223,7 +223,7 @@ def _cmd_test(args: argparse.Namespace) -> int:
     from redline.text.render import render_terminal
     from redline.text.normalize import normalize
 
-    settings = Settings.resolve(archive=args.archive, sources=args.sources)
+    settings = resolve_settings(args)
     _, sources, rows = _tracked(settings)
     by_name = {s.name: s for s in sources}
     if args.target in by_name:

@@ -1,6 +1,7 @@
 """Runtime settings from the environment (and defaults), resolved once at the edge."""
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from functools import cached_property
@@ -71,12 +72,14 @@ def _flag(env: Mapping[str, str], key: str) -> bool:
     raise ConfigError(f"environment variable {key}={env.get(key)!r} is not a yes/no value; set it to 1 or 0")
 
 
-CONFIG_SECTIONS = ("notify", "schedule")  # the tables of the config file (redline.toml / $REDLINE_CONFIG)
+CONFIG_SECTIONS = ("notify", "schedule", "archive", "browse")  # the tables of the config file (redline.toml / $REDLINE_CONFIG)
 
 
 def read_config_file(path: Path | None) -> dict[str, dict[str, Any]]:
     """The config file's tables, read and checked once: `[notify]` (alert channels, read by
-    redline.alerts.sinks) and `[schedule]` (redline.orchestration.schedules); {} for no file.
+    redline.alerts.sinks), `[schedule]` (redline.orchestration.schedules), `[archive]` (the
+    sources file the archive was made with: `sources = "../sources.toml"`, relative to the
+    archive folder) and `[browse]` (`public_url`); {} for no file.
     Each problem is one ConfigError line naming the file (and the table or key)."""
     if path is None:
         return {}
@@ -110,9 +113,14 @@ class Settings:
                 env: Mapping[str, str] | None = None) -> "Settings":
         env = os.environ if env is None else env
         archive_path = Path(archive or env.get("REDLINE_ARCHIVE") or "archive").resolve()
-        sources_path = Path(sources).resolve() if sources else default_registry_path(env)
         config = env.get("REDLINE_CONFIG")
         config_path = Path(config).resolve() if config else (archive_path / "redline.toml")
+        if sources:
+            sources_path = Path(sources).resolve()
+        elif env.get("REDLINE_SOURCES"):
+            sources_path = default_registry_path(env)
+        else:   # the sources file this archive was made with, else ./seeds or the repository's
+            sources_path = remembered_sources(archive_path) or default_registry_path(env)
         return cls(archive=archive_path, sources=sources_path,
                    config_file=config_path if config_path.exists() or config else None,
                    fetch=FetchSettings.from_env(env),
@@ -122,3 +130,46 @@ class Settings:
     def config(self) -> dict[str, dict[str, Any]]:
         """The config file's tables (read_config_file), read once per Settings, when first needed."""
         return read_config_file(self.config_file)
+
+
+ARCHIVE_CONFIG = "redline.toml"
+
+
+def remembered_sources(archive: Path) -> Path | None:
+    """The sources file named by the archive's own redline.toml (`[archive] sources`), if any."""
+    path = Path(archive) / ARCHIVE_CONFIG
+    if not path.is_file():
+        return None
+    table = read_config_file(path).get("archive", {})
+    unknown = [k for k in table if k != "sources"]
+    if unknown:
+        raise ConfigError(f"{path}: [archive] has unknown key {unknown[0]!r} (expected: sources)")
+    value = table.get("sources")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{path}: [archive] sources must be the path of a sources file, as a string")
+    return (Path(archive) / Path(value).expanduser()).resolve()
+
+
+def remember_sources(archive: Path, sources: Path) -> bool:
+    """Record in the archive's redline.toml which sources file it is made with (when it names none
+    yet), so that commands given only --archive use that file. Returns whether it wrote."""
+    archive, sources = Path(archive).resolve(), Path(sources).resolve()
+    path = archive / ARCHIVE_CONFIG
+    if remembered_sources(archive) is not None:
+        return False
+    try:   # relative when the two live side by side (a folder that moves as a whole), else absolute
+        shown = os.path.relpath(sources, archive) if archive.parent in sources.parents or \
+            sources.parent == archive.parent else str(sources)
+    except ValueError:
+        shown = str(sources)
+    text = path.read_text(encoding="utf-8") if path.is_file() else (
+        "# redline settings for this archive ([notify], [schedule], [browse]; see the README)\n")
+    if "[archive]" in text:
+        return False   # an [archive] table without `sources`: the operator's own; leave it
+    block = f"\n[archive]\n# the sources file this archive is made with: commands given only --archive use it\n" \
+            f"sources = {json.dumps(shown)}\n"
+    archive.mkdir(parents=True, exist_ok=True)
+    path.write_text(text.rstrip("\n") + "\n" + block, encoding="utf-8")
+    return True

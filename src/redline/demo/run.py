@@ -23,7 +23,7 @@ from typing import Sequence
 
 from rich.console import Console
 
-from redline.core.config import Settings
+from redline.core.config import Settings, remember_sources
 from redline.core.errors import RedlineError
 from redline.core.model import Source
 from redline.demo.discovery import DEMO_LISTING, discovery_steps
@@ -92,6 +92,7 @@ def run_demo(directory: str | Path, *, console: Console) -> int:
         seeds = {s.name: _serve_seed(site, registry, s) for s in statements}
         write_demo_registry(root / "sources.toml", registry, site.base_url, listings=[DEMO_LISTING])
         settings = Settings.resolve(archive=str(root / "archive"), sources=str(root / "sources.toml"))
+        remember_sources(settings.archive, settings.sources)   # `--archive demo/archive` alone finds it
         quiet_prefect_env(settings.archive / ".prefect")
         # imported only now: Prefect reads its settings (log level, analytics) when first imported
         from redline.orchestration.foreground import run_monitor_flow

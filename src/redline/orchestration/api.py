@@ -34,6 +34,7 @@ QUIET_ENV = {
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "PREFECT_LOGGING_SERVER_LEVEL": "WARNING",
     "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",
+    "DO_NOT_TRACK": "1",   # the client's own usage reporting (prefect._internal.analytics): off too
 }
 
 
@@ -65,19 +66,22 @@ def _prefect_exe() -> str:
 
 
 @contextmanager
-def local_server(prefect_home: Path, *, timeout: float | None = None) -> Iterator[str]:
-    """Start `prefect server start` on a free loopback port; yield its API URL; stop it."""
+def local_server(prefect_home: Path, *, timeout: float | None = None, ui: bool = False) -> Iterator[str]:
+    """Start `prefect server start` on a free loopback port; yield its API URL; stop it.
+    With `ui`, the server also serves Prefect's UI at the port's root (`redline serve`)."""
     timeout = timeout or float(os.environ.get("PREFECT_START_TIMEOUT", "180"))
     prefect_home.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     api_url = f"http://127.0.0.1:{port}/api"
     log_path = prefect_home / "server.log"
     env = {**os.environ, **QUIET_ENV, "PREFECT_HOME": str(prefect_home)}
+    if ui:
+        env.update(PREFECT_UI_ENABLED="true", PREFECT_SERVER_UI_ENABLED="true", PREFECT_UI_API_URL=api_url)
     env.pop("PREFECT_API_URL", None)
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
             [_prefect_exe(), "server", "start", "--host", "127.0.0.1", "--port", str(port),
-             "--no-ui", "--analytics-off"],
+             *(() if ui else ("--no-ui",)), "--analytics-off"],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
             start_new_session=True)
     try:
@@ -144,8 +148,9 @@ def point_at(url: str) -> None:
 
 
 @contextmanager
-def prefect_api(prefect_home: Path) -> Iterator[str]:
-    """Yield a Prefect API URL that answers: PREFECT_API_URL, or a local server started now."""
+def prefect_api(prefect_home: Path, *, ui: bool = False) -> Iterator[str]:
+    """Yield a Prefect API URL that answers: PREFECT_API_URL, or a local server started now
+    (with Prefect's UI at its root when `ui`)."""
     configured = os.environ.get("PREFECT_API_URL")
     if configured:
         if not healthy(configured, timeout=10):
@@ -153,7 +158,7 @@ def prefect_api(prefect_home: Path) -> Iterator[str]:
                                      "or unset PREFECT_API_URL to let redline start a local one")
         yield configured
         return
-    with local_server(prefect_home) as url:
+    with local_server(prefect_home, ui=ui) as url:
         point_at(url)
         try:
             if "prefect" in sys.modules:  # settings were read at import: override them too

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import shutil
-import tempfile
 import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +27,7 @@ from warcio.warcwriter import WARCWriter
 
 from redline.store import readmodel as views
 from redline.store.sqlite import Archive
+from redline.core.atomic import atomic_file
 from redline.core.errors import ArchiveError, NotFoundError
 
 
@@ -41,24 +40,12 @@ class ExportResult:
 
 @contextmanager
 def _atomic_file(path: Path) -> Iterator[IO[bytes]]:
-    path = Path(path)
+    """core.atomic's atomic_file, its OSErrors said in one line (ArchiveError)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    except OSError as exc:
-        raise ArchiveError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
+        with atomic_file(path) as fh:
             yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise ArchiveError(f"cannot write {path}: {exc.strerror or exc}") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _stamp(iso_text: str) -> str:

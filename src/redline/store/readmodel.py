@@ -144,7 +144,7 @@ def list_sources(archive: Archive, *, tag: str | None = None, site: str | None =
 def _source_row(archive: Archive, name: str) -> Any:
     rows = archive.query("SELECT * FROM sources WHERE name=?", (check_name(name),))
     if not rows:
-        raise NotFoundError(f"no source named {name!r} in the archive at {archive.root}")
+        raise NotFoundError(f"no source named {name!r} in this archive; `redline sources list` lists them")
     return rows[0]
 
 

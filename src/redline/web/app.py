@@ -274,6 +274,7 @@ class BrowseApp:
         return endpoint
 
     def error(self, request: Request, status: int, message: str) -> Response:
+        message = message.replace(str(self.archive.root), "the archive")   # no filesystem paths to visitors
         if request.url.path.startswith("/api"):
             return JSONResponse({"error": message, "status": status}, status_code=status)
         page = self.env.get_template("error.html").render(status=status, message=message, request=request,
