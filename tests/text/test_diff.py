@@ -136,7 +136,7 @@ def test_hunk_positions_and_lines() -> None:
     assert h.ops == ((DELETE, "leading"), (INSERT, "central"))
     assert (h.line, h.line_b) == (4, 4)
     assert a[h.a_start:].startswith("leading") and b[h.b_start:].startswith("central")
-    assert h.before == " has a " and h.after == " role.\n"    # no word cut in two at the edges
+    assert h.before == "…has a " and h.after == " role."    # no word cut in two at the edges; the cut marked
 
 
 def test_context_zero_splits_every_change() -> None:
@@ -150,7 +150,7 @@ def test_cjk_context_is_cut_by_characters() -> None:
     a = "".join(ZH_PARAGRAPHS[:3])
     b = a.replace("核心作用", "重要作用").replace("共同掌握", "共同决定")
     d = diff_texts(a, b, context=10)
-    assert all(len(h.before) <= 10 and len(h.after) <= 10 for h in d.hunks)
+    assert all(len(h.before) <= 11 and len(h.after) <= 11 for h in d.hunks)   # 10 and the ellipsis
     assert "{+决定+}" in render_text(d)
 
 

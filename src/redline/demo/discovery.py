@@ -1,4 +1,4 @@
-"""Steps 5 and 6 of `make demo`: a new related statement on a listing, and a removed statement.
+"""The discovery and removal steps of `make demo`: a new related statement on a listing, and a removed statement.
 
 5. A listing page of the demo registry (the MFA arms-control documents list, in the
    site's listing template) is served with one item, the seed statement it lists
@@ -15,12 +15,14 @@ placeholder are cut from the MFA's own pages (see replay_discovery).
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 
 from redline.core.config import Settings
 from redline.core.model import Source
 from redline.core.urls import doc_id
 from redline.demo.listing_pages import Entry, listing_page, placeholder_page
 from redline.demo.loopback import LoopbackSite, loopback_path
+from redline.demo.narration import Steps
 from redline.demo.pages import seed_page
 from redline.discovery.report import items_table, listing_table
 from redline.core.table import print_grid
@@ -45,11 +47,11 @@ This page is served by `redline demo` on 127.0.0.1; it stands for an unrelated s
 
 def _print_alert(console: Console, archive: Archive, alert_id: int) -> None:
     alert = archive.alert(alert_id)
-    console.print(f"\n[bold yellow]ALERT #{alert.id}[/] [{alert.kind}] {alert.title}", highlight=False)
+    console.print(f"\n[bold yellow]ALERT #{alert.id}[/] ({alert.kind}) {escape(alert.title)}", highlight=False)
     console.print(f"{alert.url}\n{alert.summary}\n{alert.diff_text}", highlight=False, markup=False)
 
 
-def discovery_steps(site: LoopbackSite, registry: Registry, settings: Settings, console: Console, *,
+def discovery_steps(site: LoopbackSite, registry: Registry, settings: Settings, steps: Steps, *,
                     tracked: Source, removed: Source) -> list[str]:
     """Run steps 5 and 6 against the Prefect API already up; return what went against expectations.
 
@@ -58,22 +60,26 @@ def discovery_steps(site: LoopbackSite, registry: Registry, settings: Settings, 
     # imported here, not at the top: Prefect reads its settings when first imported (after quiet_prefect_env)
     from redline.orchestration.foreground import run_discover_flow, run_monitor_flow
 
+    console = steps.console
+
 
     problems: list[str] = []
     listing = registry.by_name(DEMO_LISTING)
     folder = loopback_path(listing.url)
     known = Entry(tracked.title, f"./{tracked.date[:4]}{tracked.date[5:7]}/{doc_id(tracked.url)}.html")
     site.put(folder, listing_page([known], title=listing.title))
-    console.print(f"\n[bold]5.[/] listing [cyan]{DEMO_LISTING}[/]: its first read is its baseline (it lists "
-                  f"{tracked.name} under its /eng/ address: the same document, not a new one)", highlight=False)
-    baseline, _ = run_discover_flow(settings, listings=[DEMO_LISTING])
+    steps.step(f"listing [cyan]{DEMO_LISTING}[/]: its first read is its baseline (it lists "
+               f"{tracked.name} under its /eng/ address: the same document, not a new one)")
+    with steps.busy("reading the listing…"):
+        baseline, _ = run_discover_flow(settings, listings=[DEMO_LISTING])
     print_grid(console, listing_table(baseline, title="discover 1 (baseline)"), piped="table")
     site.put(folder, listing_page([RELATED, UNRELATED, known], title=listing.title))
     for entry, text in ((RELATED, RELATED_TEXT), (UNRELATED, UNRELATED_TEXT)):
         site.put(folder + entry.href.removeprefix("./"), seed_page(text, template="mfa_en_2024"))
-    console.print("   two statements appear on it: one on cyberspace governance and data security, one on a "
-                  "gala; reading it again", highlight=False)
-    found, _ = run_discover_flow(settings, listings=[DEMO_LISTING])
+    steps.step("two statements appear on it: one on cyberspace governance and data security, one on a "
+               "gala; reading it again (only the related one is tracked and alerted)")
+    with steps.busy("reading the listing again…"):
+        found, _ = run_discover_flow(settings, listings=[DEMO_LISTING])
     print_grid(console, listing_table(found, title="discover 2"), piped="table")
     print_grid(console, items_table(found), piped="table")
     items = {i.title: i for o in found for i in o.found}
@@ -91,9 +97,10 @@ def discovery_steps(site: LoopbackSite, registry: Registry, settings: Settings, 
             _print_alert(console, archive, alert_id)
 
     site.put(loopback_path(removed.url), placeholder_page())
-    console.print(f"\n[bold]6.[/] [cyan]{removed.name}[/] now serves the site's \"page not found\" placeholder "
-                  "(HTTP 200, 您访问的页面不存在或已删除); checking every tracked statement", highlight=False)
-    third, _ = run_monitor_flow(settings)
+    steps.step(f"[cyan]{removed.name}[/] now serves the site's \"page not found\" placeholder "
+               "(HTTP 200, 您访问的页面不存在或已删除); cycle 3 checks every tracked statement")
+    with steps.busy("cycle 3: checking 6 statements…"):
+        third, _ = run_monitor_flow(settings)
     print_grid(console, summary_table(third, title="cycle 3"), piped="table")
     raised = [o for o in third if o.alert_id is not None]
     with Archive(settings.archive) as archive:

@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Sequence
 
@@ -28,14 +29,13 @@ from redline.core.errors import RedlineError
 from redline.core.model import Source
 from redline.demo.discovery import DEMO_LISTING, discovery_steps
 from redline.demo.loopback import LoopbackSite, loopback_path
+from redline.demo.narration import Steps
 from redline.demo.pages import seed_page
 from redline.core.table import print_grid
 from redline.monitor.report import summary_table
 from redline.orchestration.api import prefect_api, quiet_prefect_env
 from redline.registry.load import Registry, load_registry
 from redline.store.sqlite import Archive
-from redline.text.diff import diff_texts
-from redline.text.render import render_terminal
 
 MARKER = ".redline-demo"
 WORDING = ("should play a leading role", "should play a central role")
@@ -80,6 +80,14 @@ def _fresh_dir(root: Path) -> None:
     (root / MARKER).write_text("made by redline demo; removed by the next demo run\n")
 
 
+def _shown_path(path: Path) -> str:
+    """The path as typed from the working folder (relative when under it)."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def run_demo(directory: str | Path, *, console: Console) -> int:
 
     started = time.monotonic()
@@ -99,11 +107,15 @@ def run_demo(directory: str | Path, *, console: Console) -> int:
 
         os.environ.setdefault("REDLINE_HOST_DELAY", "0.1")  # one loopback host stands in for four sites
         os.environ.setdefault("REDLINE_ALLOW_PRIVATE", "loopback")  # the replay is on 127.0.0.1
-        console.print(f"[bold]1.[/] serving {len(statements)} seed pages on {site.base_url}; "
-                      "starting a local Prefect server (the first start runs migrations)")
-        with prefect_api(settings.archive / ".prefect"):
-            console.print("[bold]2.[/] first cycle: every page is compared with its baseline capture")
-            first, _ = run_monitor_flow(settings)
+        steps = Steps(console)
+        steps.step(f"serving {len(statements)} seed pages on {site.base_url}")
+        with ExitStack() as server:
+            with steps.busy("starting a local Prefect server (its first start runs migrations: 10-30 s)…"):
+                api_url = server.enter_context(prefect_api(settings.archive / ".prefect"))
+            console.print(f"   Prefect server up at {api_url}", highlight=False)
+            steps.step("cycle 1: every page is compared with its baseline capture")
+            with steps.busy("cycle 1: checking 5 statements…"):
+                first, _ = run_monitor_flow(settings)
             print_grid(console, summary_table(first, title="cycle 1"), piped="table")
 
             original = seeds[changed.name]
@@ -113,21 +125,21 @@ def run_demo(directory: str | Path, *, console: Console) -> int:
                      seed_page(original.replace(*WORDING), template=changed.profile))
             _serve_seed(site, registry, chrome_only, header_note="Updated 2026-11-22 09:41 Beijing time",
                         visitor_count=48213)
-            console.print(f"[bold]3.[/] changed on the server: wording of [cyan]{changed.name}[/] "
-                          f"({WORDING[0]!r} -> {WORDING[1]!r}); only the chrome of [cyan]{chrome_only.name}[/] "
-                          "(header date stamp, visitor counter)")
-            second, _ = run_monitor_flow(settings)
+            steps.step(f"changed on the server: the wording of [cyan]{changed.name}[/] "
+                       f"({WORDING[0]!r} -> {WORDING[1]!r}); only the chrome of [cyan]{chrome_only.name}[/] "
+                       "(header date stamp, visitor counter)")
+            steps.step("cycle 2: one alert for the wording, none for the chrome")
+            with steps.busy("cycle 2: checking 5 statements…"):
+                second, _ = run_monitor_flow(settings)
             print_grid(console, summary_table(second, title="cycle 2"), piped="table")
             with Archive(settings.archive) as archive:
                 alerts = [o for o in second if o.alert_id is not None]
                 for o in alerts:
                     alert = archive.alert(o.alert_id)
-                    old, new = archive.version(alert.from_version), archive.version(alert.to_version)
-                    d = diff_texts(archive.get_text(old.text_sha256), archive.get_text(new.text_sha256))
                     console.print(f"\n[bold yellow]ALERT #{alert.id}[/] {alert.title}\n{alert.url}\n"
-                                  f"{alert.summary}")
-                    console.print(render_terminal(d, color=console.is_terminal), highlight=False, markup=False)
-            problems = discovery_steps(site, registry, settings, console, tracked=changed, removed=statements[1])
+                                  f"{alert.summary} (v{alert.from_seq} -> v{alert.to_seq})", highlight=False)
+                    console.print(alert.diff_text, highlight=False, markup=False)
+            problems = discovery_steps(site, registry, settings, steps, tracked=changed, removed=statements[1])
 
     if any(o.alert_id is not None for o in first):
         problems.append("cycle 1 raised alerts; every page should match its baseline")
@@ -136,12 +148,15 @@ def run_demo(directory: str | Path, *, console: Console) -> int:
                         f"{[o.source for o in alerts] or 'nothing'}")
     if any(o.error for o in first + second):
         problems.append("some checks failed")
-    console.print(f"\n[bold]7.[/] left in place to look at:\n"
-                  f"  archive    {settings.archive}  (index.sqlite, warc/, text/)\n"
+    steps.step("left in place to look at:")
+    console.print(f"  archive    {settings.archive}  (index.sqlite, warc/, text/)\n"
                   f"  alert log  {settings.archive / 'alerts.jsonl'}\n"
                   f"  feed       {settings.archive / 'feeds' / 'alerts.xml'}\n"
-                  f"  sources    {settings.sources}\n"
+                  f"  sources    {settings.sources}  (the archive remembers it: --archive alone is enough)\n"
                   f"demo took {time.monotonic() - started:.0f} s", highlight=False)
+    shown = _shown_path(settings.archive)
+    console.print(f"\nnext: look at it in a browser:  redline browse --archive {shown}\n"
+                  f"      or in the terminal:        redline status --archive {shown}", highlight=False)
     for p in problems:
         console.print(f"[red]demo check failed:[/] {p}")
     return 1 if problems else 0

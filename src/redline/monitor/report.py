@@ -18,7 +18,7 @@ from redline.core.table import Column, Grid, print_grid
 
 COLUMNS = ("source", "HTTP", "new version", "change", "alert", "error")
 _GRID_COLUMNS = (Column("source", priority=0), Column("HTTP", priority=0), Column("new version", priority=3),
-                 Column("change", priority=1), Column("alert", priority=0), Column("error", priority=2, flex=True))
+                 Column("change", priority=0), Column("alert", priority=0), Column("error", priority=2, flex=True))
 FULL_TABLE_MAX = 20  # runs of up to this many sources list every one
 # one category per outcome, in the order the totals line names them
 _CATEGORIES = ("unchanged", "changed", "new", "removed", "restored", "failed")
@@ -27,9 +27,8 @@ _NEW = frozenset({"first", "baseline"})
 
 def _cells(o: CheckOutcome) -> tuple[str, ...]:
     status = "-" if o.status is None else str(o.status)
-    if o.not_modified:
-        status += " (not modified)"
-    return (o.source, status, "yes" if o.new_version else "no", o.change or "-",
+    change = o.change or ("not modified" if o.not_modified else "-")
+    return (o.source, status, "yes" if o.new_version else "no", change,
             f"#{o.alert_id}" if o.alert_id is not None else "-", o.error or "")
 
 

@@ -283,32 +283,55 @@ def _stats(ops: tuple[Op, ...], hunks: int) -> DiffStats:
                      inserted_chars=sum(map(len, ins)), deleted_chars=sum(map(len, dels)))
 
 
+ELLIPSIS = "…"
+# where a sentence (or clause, in Chinese) ends: an excerpt may start after one and end at one
+_SENTENCE_END = re.compile(r"[.!?;:](?=\s)|[。！？；：]")
+
+
 def _context_before(text: str, n: int) -> str:
-    """The last n characters of text, without a word cut in two at the start."""
-    if len(text) <= n:
+    """Up to the last n characters of text, starting where a reader can start: a paragraph, else a
+    sentence (or a Chinese clause), else a word; "…" marks a start inside a sentence."""
+    if len(text) <= n and (not text or "\n" in text or len(text) == len(text.lstrip())):
         return text
     if n <= 0:
         return ""
     cut = text[-n:]
+    line = cut.rfind("\n")
+    if line >= 0:
+        return cut[line + 1:]                      # the paragraph's own start
+    if len(text) <= n:
+        return text
+    ends = [m.end() for m in _SENTENCE_END.finditer(cut)]
+    if ends and ends[-1] < len(cut):
+        return cut[ends[-1]:].lstrip()             # the sentence's start
+    if text[-n - 1] == "\n":
+        return cut                                 # it starts its paragraph already
     if _WORDISH.match(text[-n - 1]) and _WORDISH.match(cut[0]):
         m = _NON_WORDISH.search(cut)
         if m:
             cut = cut[m.start():]
-    return cut
+    return ELLIPSIS + cut.lstrip()
 
 
 def _context_after(text: str, n: int) -> str:
-    """The first n characters of text, without a word cut in two at the end."""
-    if len(text) <= n:
-        return text
+    """Up to the first n characters of text, ending where a reader can stop: the paragraph's end, else
+    a sentence's (or a Chinese clause's), else a word's, then "…"."""
     if n <= 0:
         return ""
     cut = text[:n]
+    line = cut.find("\n")
+    if line >= 0:
+        return cut[:line]                          # to the paragraph's end
+    if len(text) <= n:
+        return text
+    ends = [m.end() for m in _SENTENCE_END.finditer(cut)]
+    if ends:
+        return cut[:ends[-1]]                      # to a sentence's end
     if _WORDISH.match(text[n]) and _WORDISH.match(cut[-1]):
         ends = [m.end() for m in _NON_WORDISH.finditer(cut)]
         if ends:
             cut = cut[:ends[-1]]
-    return cut
+    return cut.rstrip() + ELLIPSIS
 
 
 def _hunks(ops: tuple[Op, ...], context: int) -> Iterator[Hunk]:
