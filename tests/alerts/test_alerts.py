@@ -13,7 +13,9 @@ from typing import Iterator
 import feedparser
 import pytest
 
-from redline.alerts.sinks import AppriseSink, JsonlSink, NotifyConfig, alert_body, load_notify_config, render_atom_feed, split_urls, write_atom_feed
+from redline.alerts.atom import render_atom_feed, write_atom_feed
+from redline.alerts.sinks import AppriseSink, JsonlSink, NotifyConfig, load_notify_config, split_urls
+from redline.alerts.text import alert_body
 from redline.alerts.redaction import redact_url, scrub, sink_name_for_url
 from redline.core.errors import ConfigError, DeliveryError
 from redline.core.model import Alert
@@ -49,7 +51,8 @@ def test_jsonl_lines_parse_and_hold_every_field(tmp_path: Path) -> None:
     assert len(lines) == 2
     first, second = (json.loads(line) for line in lines)
     assert set(first) == {"id", "kind", "source", "title", "url", "created_at", "summary", "from_version",
-                          "to_version", "from_version_id", "to_version_id", "diff_text", "diff_html", "stats"}
+                          "to_version", "from_version_id", "to_version_id", "diff_text", "diff_html", "stats",
+                          "capture_id", "from_seen", "to_seen"}
     # people's numbering (v1 -> v2) under the plain names; the archive's ids only as *_version_id
     assert (first["from_version"], first["to_version"]) == (1, 2)
     assert (first["from_version_id"], first["to_version_id"]) == (11, 12)

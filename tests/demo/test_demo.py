@@ -27,3 +27,19 @@ def test_demo_runs_offline_and_shows_exactly_the_expected_alerts(tmp_path) -> No
     kinds = sorted(__import__("json").loads(l)["kind"] for l in lines)
     assert kinds == ["change", "new_statement", "removed"], kinds
     assert (archive / "feeds" / "alerts.xml").exists()
+    # its steps are numbered 1, 2, 3, ... without gaps, and it ends by saying where to look
+    import re
+
+    numbers = [int(m.group(1)) for m in re.finditer(r"^(\d+)\. ", r.stdout, re.M)]
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 7, numbers
+    assert "redline browse --archive" in r.stdout.splitlines()[-2]
+    assert "UserWarning" not in out and "usage data" not in out
+    # the removed alert says "No longer available" once (its summary), not again in its text
+    removed = out[out.index("(removed)"):]
+    assert removed.count("No longer available") == 1
+    # the archive remembers its sources file: status given only --archive shows the removed statement
+    st = subprocess.run([str(Path(sys.executable).with_name("redline")), "status", "--json", "--archive", str(archive)],
+                        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    states = {row["source"]: row["state"] for row in __import__("json").loads(st.stdout)}
+    assert states["mfa-china-un-cyber-workshop-2016"] == "removed", states
+    assert "chairs-statement-on-cooperation-t20261121-11800001" in states

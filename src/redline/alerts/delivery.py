@@ -4,13 +4,15 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Mapping
 
+from redline.alerts.links import with_links
 from redline.core.errors import DeliveryError
 from redline.core.model import Alert
 from redline.store.locks import delivery_lock
 from redline.store.sqlite import Archive
 
 
-def deliver_pending(archive: Archive, sinks: Mapping[str, object]) -> tuple[int, list[str]]:
+def deliver_pending(archive: Archive, sinks: Mapping[str, object], *,
+                    public_url: str | None = None) -> tuple[int, list[str]]:
     """Deliver every pending or failed delivery whose sink is configured now.
 
     Under the archive's delivery lock, each delivery is claimed ('sending') before it is
@@ -19,7 +21,8 @@ def deliver_pending(archive: Archive, sinks: Mapping[str, object]) -> tuple[int,
     'sending' behind: the next run asks a sink that can tell (`delivered(alert_id)`: the
     JSONL logs) and sends only when it did not arrive; a sink that cannot tell (Apprise)
     gets it again, marked as a possible repeat (at least once: never lost). A failure is
-    recorded and retried on the next run."""
+    recorded and retried on the next run. With the browse view's `public_url`, each alert carries
+    links to its evidence (alerts.links)."""
     delivered, errors = 0, []
     for row in archive.pending_deliveries():
         name = row["sink"]
@@ -30,7 +33,7 @@ def deliver_pending(archive: Archive, sinks: Mapping[str, object]) -> tuple[int,
             previous = archive.claim_delivery(row["alert_id"], name)
             if previous is None:  # another run delivered it meanwhile
                 continue
-            alert = archive.alert(row["alert_id"])
+            alert = with_links(archive.alert(row["alert_id"]), public_url)
             try:
                 arrived = getattr(sink, "delivered", None)
                 if previous == "sending" and arrived is None:  # a run stopped while sending it

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from redline.alerts.health import OPERATOR_KINDS
-from redline.alerts.sinks import write_atom_feed
+from redline.alerts.atom import write_atom_feed
 from redline.core.atomic import atomic_write_bytes
 from redline.store.locks import feeds_lock
 from redline.store.sqlite import Archive
@@ -14,7 +14,7 @@ FEED_SIZE = 100
 FEEDS_STATE = ".written.json"  # in feeds/: what each feed was last written from
 
 
-def refresh_feeds(archive: Archive) -> list[Path]:
+def refresh_feeds(archive: Archive, *, public_url: str | None = None) -> list[Path]:
     """Bring the Atom feeds up to date (all alerts, and one per source that has alerts);
     return the paths written.
 
@@ -30,12 +30,15 @@ def refresh_feeds(archive: Archive) -> list[Path]:
         now: dict[str, list] = {}
         written = []
         for file_name, (signature, source, feed) in _feeds(archive).items():
+            signature = [*signature, public_url]    # a new public address rewrites the feeds' links
             now[file_name] = signature
             path = archive.feeds_dir / file_name
             if before.get(file_name) == signature and path.exists():
                 continue
+            self_url = f"{public_url}/{'alerts' if source is None else 'sources/' + source}/feed.xml" \
+                if public_url else None
             write_atom_feed(path, archive.alerts(source=source, limit=FEED_SIZE, exclude_kinds=OPERATOR_KINDS),
-                            **feed)
+                            self_url=self_url, base=public_url, **feed)
             written.append(path)
         if now != before:
             atomic_write_bytes(state_path, json.dumps(now, ensure_ascii=False, indent=0).encode("utf-8"))

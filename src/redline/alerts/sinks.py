@@ -1,4 +1,4 @@
-"""Alert sinks (JSON lines, Apprise), the Atom feed, and notification settings.
+"""Alert sinks (JSON lines, Apprise) and notification settings ([notify], routes).
 
 A sink delivers one Alert or raises DeliveryError with one line; which alert went
 to which sink, and retries, are the archive's business (deliveries are keyed on
@@ -6,68 +6,26 @@ to which sink, and retries, are the archive's business (deliveries are keyed on
 """
 from __future__ import annotations
 
-import dataclasses
-import html
 import json
 import logging
 import os
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Mapping, Protocol, Sequence
 
-from redline.core.atomic import atomic_write_bytes
 from redline.core.config import read_config_file
 from redline.core.errors import ConfigError, DeliveryError
 from redline.core.model import Alert
 from redline.alerts.redaction import _SCHEME_RE, redact_url, scrub, sink_name_for_url
-
-KIND_LABELS = {
-    "change": "Wording changed",
-    "new_statement": "New statement",
-    "removed": "Removed",
-    "restored": "Restored",
-    "failing": "Failing",
-    "recovered": "Recovered",
-    "test": "Test alert",
-}
-MAX_BODY_DIFF_CHARS = 3000  # chat services cut long messages; the feed and the log keep the whole diff
-
+from redline.alerts.text import alert_body, alert_html, alert_title
 
 class Sink(Protocol):
     name: str
 
     def deliver(self, alert: Alert) -> None:
         """Deliver one alert; raise DeliveryError (one line) when it did not arrive."""
-
-
-# -- the text of an alert ----------------------------------------------------
-
-
-def alert_title(alert: Alert) -> str:
-    label = KIND_LABELS.get(alert.kind, alert.kind.replace("_", " ").capitalize())
-    return f"{label}: {alert.title or alert.source}"
-
-
-def alert_body(alert: Alert, *, max_diff_chars: int = MAX_BODY_DIFF_CHARS) -> str:
-    """What a chat or e-mail alert shows: summary, URL, versions, then the marked-up diff."""
-    lines = [alert.summary, alert.url]
-    facts = [f"source {alert.source}"]
-    if alert.from_seq is not None and alert.to_seq is not None and alert.from_seq != alert.to_seq:
-        facts.append(f"v{alert.from_seq} -> v{alert.to_seq}")
-    elif alert.to_seq is not None or alert.from_seq is not None:
-        facts.append(f"v{alert.to_seq or alert.from_seq}")
-    facts.append(f"alert #{alert.id}, {_utc(alert.created_at).strftime('%Y-%m-%d %H:%M UTC')}")
-    lines.append(" · ".join(facts))
-    diff = alert.diff_text.strip("\n")
-    if diff:
-        if len(diff) > max_diff_chars:
-            cut = diff[:max_diff_chars].rstrip()
-            diff = f"{cut}\n… ({len(diff) - len(cut)} more characters in the archive and the feed)"
-        lines += ["", diff]
-    return "\n".join(lines)
 
 
 def alert_record(alert: Alert) -> dict[str, Any]:
@@ -173,6 +131,21 @@ class AppriseSink:
             for log in loggers:
                 log.removeFilter(guard)
 
+    @staticmethod
+    def _body(apprise: Any, client: Any, alert: Alert) -> tuple[str, str]:
+        """(body, format): HTML, the change coloured, for a service that takes HTML (e-mail, Matrix,
+        ...); plain text with [-deleted-]{+inserted+} for the rest (Apprise would strip the tags)."""
+        formats = getattr(apprise, "NotifyFormat", None)
+        text_format = getattr(formats, "TEXT", "text")
+        html_format = getattr(formats, "HTML", "html")
+        try:
+            takes = [getattr(server, "notify_format", None) for server in client]
+        except TypeError:   # a stand-in Apprise (tests) that cannot be iterated
+            takes = []
+        if takes and all(str(getattr(f, "value", f)) == str(getattr(html_format, "value", html_format)) for f in takes):
+            return alert_html(alert), html_format
+        return alert_body(alert), text_format
+
     def _deliver(self, alert: Alert) -> None:
         apprise = self._module()
         client = apprise.Apprise()
@@ -182,16 +155,16 @@ class AppriseSink:
             raise DeliveryError(f"Apprise rejected the URL: {scrub(str(exc), self._url)}") from None
         if not added:
             raise DeliveryError("not a valid Apprise URL (unknown scheme or missing parts); check the notify settings")
-        text_format = getattr(getattr(apprise, "NotifyFormat", None), "TEXT", "text")
+        title, body, body_format = alert_title(alert), *self._body(apprise, client, alert)
         capture = getattr(apprise, "LogCapture", None)
         logs = ""
         try:
             if capture is not None:
                 with capture(level=logging.WARNING, fmt="%(message)s") as out:
-                    ok = client.notify(body=alert_body(alert), title=alert_title(alert), body_format=text_format)
+                    ok = client.notify(body=body, title=title, body_format=body_format)
                     logs = out.getvalue()
             else:
-                ok = client.notify(body=alert_body(alert), title=alert_title(alert), body_format=text_format)
+                ok = client.notify(body=body, title=title, body_format=body_format)
         except Exception as exc:
             raise DeliveryError(f"Apprise failed: {scrub(f'{type(exc).__name__}: {exc}', self._url)}") from None
         if not ok:
@@ -200,65 +173,30 @@ class AppriseSink:
             raise DeliveryError(f"Apprise could not deliver: {reason}")
 
 
-# -- Atom feed -------------------------------------------------------------------
-
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-def _xml_text(text: str) -> str:
-    return _XML_INVALID.sub("", text)
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-
-
-def render_atom_feed(alerts: Sequence[Alert], *, feed_id: str, title: str, link: str | None = None) -> bytes:
-    """An Atom document, newest alert first; same alerts in, same bytes out."""
-    from feedgen.feed import FeedGenerator
-
-    ordered = sorted(alerts, key=lambda a: (_utc(a.created_at), a.id), reverse=True)
-    fg = FeedGenerator()
-    fg.id(feed_id)
-    fg.title(_xml_text(title))
-    fg.author({"name": "redline"})
-    fg.generator("redline")
-    if link:
-        fg.link(href=link, rel="alternate")
-    fg.updated(_utc(ordered[0].created_at) if ordered else _EPOCH)
-    for alert in ordered:
-        entry = fg.add_entry(order="append")
-        entry.id(f"urn:redline:alert:{alert.id}")
-        entry.title(_xml_text(alert_title(alert)))
-        entry.link(href=alert.url, rel="alternate")
-        entry.updated(_utc(alert.created_at))
-        entry.published(_utc(alert.created_at))
-        entry.summary(_xml_text(alert.summary))
-        entry.category(term=alert.kind)
-        entry.category(term=alert.source)
-        content = alert.diff_html or f"<p>{html.escape(alert.summary)}</p>"
-        entry.content(_xml_text(content), type="html")
-    return fg.atom_str(pretty=True)
-
-
-def write_atom_feed(path: Path, alerts: Sequence[Alert], *, feed_id: str, title: str,
-                    link: str | None = None) -> None:
-    """Write the feed atomically: a reader sees the old feed or the new one, never half."""
-    atomic_write_bytes(Path(path), render_atom_feed(alerts, feed_id=feed_id, title=title, link=link))
-
-
 # -- notification settings -------------------------------------------------------
 
 ENV_URLS = "REDLINE_APPRISE_URLS"
 ENV_OPERATOR_URLS = "REDLINE_OPERATOR_APPRISE_URLS"
-_NOTIFY_KEYS = ("urls", "operator_urls")
+_NOTIFY_KEYS = ("urls", "operator_urls", "route")
+_ROUTE_KEYS = ("urls", "tags", "sources")
+
+
+@dataclass(frozen=True)
+class Route:
+    """Channels that get only the alerts of some sources: those with one of `tags`, or named in `sources`."""
+    urls: tuple[str, ...]
+    tags: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+    def takes(self, name: str, tags: Sequence[str]) -> bool:
+        return name in self.sources or bool(set(self.tags) & set(tags))
 
 
 @dataclass(frozen=True)
 class NotifyConfig:
-    urls: tuple[str, ...] = ()            # where alerts go
+    urls: tuple[str, ...] = ()            # where every alert goes
     operator_urls: tuple[str, ...] = ()   # where operational trouble goes (failing sources, delivery errors)
+    routes: tuple[Route, ...] = ()        # [[notify.route]]: channels for some sources' alerts only
 
 
 def split_urls(text: str) -> list[str]:
@@ -307,4 +245,31 @@ def load_notify_config(env: Mapping[str, str], config_path: Path | None) -> Noti
                               f"(expected: {', '.join(_NOTIFY_KEYS)})")
         urls += _file_urls(notify, "urls", config_path)
         operator_urls += _file_urls(notify, "operator_urls", config_path)
-    return NotifyConfig(urls=tuple(dict.fromkeys(urls)), operator_urls=tuple(dict.fromkeys(operator_urls)))
+        routes = _routes(notify.get("route", []), config_path)
+    else:
+        routes = ()
+    return NotifyConfig(urls=tuple(dict.fromkeys(urls)), operator_urls=tuple(dict.fromkeys(operator_urls)),
+                        routes=routes)
+
+
+def _routes(value: Any, config_path: Path) -> tuple[Route, ...]:
+    """`[[notify.route]]` tables: urls = [...], and tags = [...] and/or sources = [...]."""
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(f"{config_path}: [notify] route must be tables, written [[notify.route]]")
+    routes = []
+    for index, table in enumerate(value, start=1):
+        where = f"{config_path}: [[notify.route]] {index}"
+        unknown = [k for k in table if k not in _ROUTE_KEYS]
+        if unknown:
+            raise ConfigError(f"{where} has unknown key {json.dumps(unknown[0])} (expected: {', '.join(_ROUTE_KEYS)})")
+        lists = {}
+        for key in ("tags", "sources"):
+            items = table.get(key, [])
+            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                raise ConfigError(f"{where}: {key} must be a list of strings")
+            lists[key] = tuple(items)
+        if not (lists["tags"] or lists["sources"]):
+            raise ConfigError(f"{where} names no tags and no sources: say which alerts it takes, "
+                              "or put its URLs in [notify] urls")
+        routes.append(Route(urls=tuple(_file_urls(table, "urls", config_path)), **lists))
+    return tuple(routes)

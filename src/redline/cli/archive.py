@@ -134,8 +134,6 @@ def _cmd_browse(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- history
 
 def _cmd_history(args: argparse.Namespace) -> int:
-    from rich import box
-    from rich.table import Table
 
     from redline.store import readmodel as views
 

@@ -7,7 +7,6 @@ import json
 import os
 
 from redline.cli.common import remember_given_sources, resolve_settings, add_location_args, console, err_console
-from redline.core.config import Settings
 from redline.core.table import print_grid
 
 

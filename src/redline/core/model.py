@@ -160,6 +160,9 @@ class Alert:
     from_seq: int | None = None     # the versions' numbers within the source (v1, v2, ...): what people see
     to_seq: int | None = None
     links: dict = field(default_factory=dict)  # evidence in the archive's public web view (when configured)
+    capture_id: int | None = None   # the capture behind it (of its new version, else of its old one)
+    from_seen: str | None = None    # when each version was first seen (ISO 8601, UTC)
+    to_seen: str | None = None
 
     def record(self) -> dict:
         """The alert as JSON-ready data (alerts.jsonl, the JSON API): `from_version` and `to_version`

@@ -305,7 +305,9 @@ def discover_batch(listings: Sequence[Source], *, archive: Archive, operator_sin
     """Read listings one after another (one host's batch); one that blows up is an error, the rest
     run. A listing's health is kept like a statement's (one operator alert per failing episode)."""
     outcomes = []
-    for listing in listings:
+    sinks = kw.pop("sinks", ())
+    for listing in listings:   # `sinks` may be a route: the channels for this listing's alerts
+        kw["sinks"] = sinks(listing) if callable(sinks) else sinks
         try:
             outcomes.append(discover_listing(listing, archive=archive, **kw))  # type: ignore[arg-type]
             update_health(archive, listing.name, threshold=failure_threshold, sinks=operator_sinks)

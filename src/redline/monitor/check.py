@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
-from typing import Sequence
+from typing import Callable, Sequence
 
 from redline.alerts.health import DEFAULT_THRESHOLD, update_health
 from redline.alerts.messages import removed_alert, restored_alert, summarize
@@ -195,7 +195,7 @@ def _check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id:
 
 
 def check_batch(sources: Sequence[Source], *, archive: Archive, fetcher: Fetcher, run_id: str,
-                sinks: Sequence[str] = (), operator_sinks: Sequence[str] = (),
+                sinks: Sequence[str] | Callable[[Source], Sequence[str]] = (), operator_sinks: Sequence[str] = (),
                 failure_threshold: int = DEFAULT_THRESHOLD, workers: int | None = None,
                 batch_size: int = DEFAULT_BATCH) -> list[CheckOutcome]:
     """Check one host's batch of sources, up to `workers` at a time (default: the fetcher's
@@ -207,11 +207,14 @@ def check_batch(sources: Sequence[Source], *, archive: Archive, fetcher: Fetcher
     Archive and the Fetcher are thread-safe, and each source is checked by one thread.
     Unchanged checks of healthy sources are archived `batch_size` at a time and at the
     end (redline.store.batching); a batch that cannot be written marks its sources' outcomes
-    with the error."""
+    with the error. `sinks` names the channels of every alert, or is a route (Sinks.for_source):
+    the channels for one source's alerts."""
+    route = sinks if callable(sinks) else (lambda _source: sinks)
+
     def one(source: Source) -> CheckOutcome:
         try:
             with source_lock(archive.root, source.name):  # the check and its health update, as one
-                outcome = check_source(source, archive=archive, fetcher=fetcher, run_id=run_id, sinks=sinks,
+                outcome = check_source(source, archive=archive, fetcher=fetcher, run_id=run_id, sinks=route(source),
                                        batch=batch)
                 ops_alert = None if batch.holds(source.name) else update_health(  # a held check was healthy
                     archive, source.name, threshold=failure_threshold, sinks=operator_sinks)

@@ -76,14 +76,14 @@ def plan_cycle(store: Archive, registry: Registry, *, names: Sequence[str] = (),
 def check_host(store: Archive, sources: Sequence[Source], *, fetcher: Fetcher, sinks: Sinks, run_id: str,
                failure_threshold: int) -> list[CheckOutcome]:
     """Check one host's sources (a batch: per-host politeness lives in the one Fetcher)."""
-    return check_batch(list(sources), archive=store, fetcher=fetcher, run_id=run_id, sinks=list(sinks.monitor),
+    return check_batch(list(sources), archive=store, fetcher=fetcher, run_id=run_id, sinks=sinks.for_source,
                        operator_sinks=list(sinks.operator), failure_threshold=failure_threshold)
 
 
 def finish_cycle(store: Archive, sinks: Sinks) -> Delivery:
     """Deliver every pending alert to its configured channels, then bring the Atom feeds up to date."""
-    delivered, errors = deliver_pending(store, sinks.all())
-    refresh_feeds(store)
+    delivered, errors = deliver_pending(store, sinks.all(), public_url=sinks.public_url)
+    refresh_feeds(store, public_url=sinks.public_url)
     return Delivery(delivered, tuple(errors))
 
 

@@ -31,7 +31,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from redline.store import readmodel as views
-from redline.alerts.sinks import KIND_LABELS, alert_title, render_atom_feed
+from redline.alerts.atom import render_atom_feed
+from redline.alerts.text import KIND_LABELS, alert_title
 from redline.store.sqlite import Archive
 from redline.text.render import render_html, render_text
 from redline.core.errors import ArchiveError, NotFoundError, RedlineError
@@ -245,10 +246,12 @@ class BrowseApp:
             s = views.source_summary(self.archive, name)
             data = render_atom_feed(views.recent_alerts(self.archive, source=name, limit=FEED_SIZE),
                                     feed_id=f"urn:redline:source:{name}", title=f"redline: {s.title or name}",
-                                    link=f"{base}/sources/{name}")
+                                    link=f"{base}/sources/{name}", self_url=f"{base}/sources/{name}/feed.xml",
+                                    base=base)
         else:
             data = render_atom_feed(views.recent_alerts(self.archive, limit=FEED_SIZE), feed_id="urn:redline:alerts",
-                                    title="redline: all alerts", link=f"{base}/alerts")
+                                    title="redline: all alerts", link=f"{base}/alerts",
+                                    self_url=f"{base}/alerts/feed.xml", base=base)
         return Response(data, media_type="application/atom+xml; charset=utf-8")
 
     def api_index(self, request: Request) -> JSONResponse:

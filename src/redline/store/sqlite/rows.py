@@ -97,7 +97,8 @@ def _insert_alert(db: sqlite3.Connection, source: str, alert: NewAlert, sinks: S
 
 
 # An alert with the numbers (v1, v2, ...) of its versions: what people are shown.
-ALERT_SELECT = ("SELECT a.*, f.seq AS from_seq, t.seq AS to_seq FROM alerts a "
+ALERT_SELECT = ("SELECT a.*, f.seq AS from_seq, t.seq AS to_seq, COALESCE(t.capture_id, f.capture_id) AS capture_id, "
+                "f.first_seen AS from_seen, t.first_seen AS to_seen FROM alerts a "
                 "LEFT JOIN versions f ON f.id = a.from_version LEFT JOIN versions t ON t.id = a.to_version")
 
 
@@ -107,7 +108,8 @@ def _alert_from_row(row: sqlite3.Row) -> Alert:
         created_at=datetime.fromisoformat(row["created_at"]), summary=row["summary"],
         from_version=row["from_version"], to_version=row["to_version"], diff_text=row["diff_text"],
         diff_html=row["diff_html"], stats=json.loads(row["stats"] or "{}"),
-        from_seq=row["from_seq"], to_seq=row["to_seq"])
+        from_seq=row["from_seq"], to_seq=row["to_seq"], capture_id=row["capture_id"],
+        from_seen=row["from_seen"], to_seen=row["to_seen"])
 
 
 def _parse_date(text: str) -> datetime | None:
