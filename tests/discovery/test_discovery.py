@@ -266,3 +266,25 @@ def test_a_bad_depth_in_the_environment_is_one_line(tmp_path, capsys, monkeypatc
     assert main(["discover", "--archive", str(tmp_path / "a")]) == 1
     err = capsys.readouterr().err
     assert "REDLINE_DISCOVER_DEPTH='deep' is not a number" in err and len(err.strip().splitlines()) == 1
+
+
+def test_each_read_of_a_listing_shows_in_browse_with_the_items_it_met_and_their_sources(stack, listing) -> None:
+    from redline.store import readmodel as views
+    from redline.web.app import create_app
+    from support.browse_stack import Client
+
+    serve_listing(stack, OLD)
+    serve_statement(stack, OLD[1])
+    run(stack, listing)                                       # the baseline read: two items
+    serve_listing(stack, [RELATED, UNRELATED, *OLD])
+    serve_statement(stack, RELATED)
+    run(stack, listing)                                       # the same second, often: two more items
+    t = views.timeline(stack.archive, listing.name)
+    newest, oldest = [e.capture.id for e in t.entries]
+    assert sorted(i.title for i in t.items[oldest]) == sorted(e.title for e in OLD)
+    assert sorted(i.title for i in t.items[newest]) == sorted([RELATED.title, UNRELATED.title])
+    new = next(i for i in t.items[newest] if i.title == RELATED.title)
+    assert new.outcome == "new" and new.source and new.alert_id and new.score == 6
+    page = Client(create_app(stack.archive)).get(f"/sources/{listing.name}").text
+    assert "What each read of this listing found" in page and "2 items first met" in page
+    assert f'<a href="/sources/{new.source}">{new.source}</a>' in page and '<span class="badge new">new</span>' in page

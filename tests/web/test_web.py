@@ -110,12 +110,18 @@ def test_compare_marks_the_changed_words_inline_changes_only_and_side_by_side(we
     old, new = versions_of(bs, bs.changed)
     base = f"/sources/{bs.changed}/compare?a={old.seq}&b={new.seq}"
     inline = ok(client, base).text
-    assert "<del>leading</del>" in inline and "<ins>central</ins>" in inline
+    assert '<del id="change-1">leading</del>' in inline and "<ins>central</ins>" in inline
+    assert '<a href="#change-1">the change</a>' in inline               # jump to it
     assert "The Inaugural ASEAN-China Cyber Dialogue" in inline          # the whole text, not just hunks
+    # a menu of every version for each side, the pair shown selected
+    menus = re.findall(r'<select name="([ab])">(.*?)</select>', inline, re.S)
+    assert [m[0] for m in menus] == ["a", "b"]
+    assert '<option value="1" selected>' in menus[0][1] and '<option value="2" selected>' in menus[1][1]
     changes = ok(client, base + "&view=changes").text
     assert changes.count('class="hunk"') == 1 and "The Inaugural" not in changes
+    assert '<div class="hunk" id="change-1"' in changes
     side = ok(client, base + "&view=side").text
-    row = re.search(r'<tr class="changed"><td>(.*?)</td><td>(.*?)</td></tr>', side, re.S)
+    row = re.search(r'<tr class="changed" id="change-1"><td>(.*?)</td><td>(.*?)</td></tr>', side, re.S)
     assert row and "<del>leading</del>" in row.group(1) and "<ins>central</ins>" in row.group(2)
     data = ok(client, "/api" + base).json()
     assert data["diff"]["stats"]["inserted_words"] == 1 and data["diff"]["stats"]["deleted_words"] == 1
@@ -342,3 +348,32 @@ def test_the_alerts_page_renders_removed_alerts_as_paragraphs_not_markup_as_text
     page = ok(client, f"/alerts?source={WITHDRAWN}").text
     assert "&lt;p&gt;" not in page and "<p>Its last archived version (v1," in page
     assert safe_fragment("<p>a &amp; b</p><script>x</script>") == "<p>a &amp; b</p>&lt;script&gt;x&lt;/script&gt;"
+
+
+# --------------------------------------------------------------------------- order, paragraphs, listings
+
+def test_the_front_page_lists_the_latest_change_first_and_marks_changes_since_a_date(web) -> None:
+    bs, client = web
+    names = [s["name"] for s in ok(client, "/api/sources").json()["sources"]]
+    changed = [s for s in ok(client, "/api/sources").json()["sources"] if s["last_change"]]
+    assert names[:len(changed)] == [s["name"] for s in sorted(changed, key=lambda s: s["last_change"], reverse=True)]
+    assert names != sorted(names) or len(changed) < 2
+    assert [s["name"] for s in ok(client, "/api/sources?sort=name").json()["sources"]] == sorted(names)
+    trouble = ok(client, "/api/sources?sort=status").json()["sources"]
+    assert trouble[0]["name"] == WITHDRAWN
+    marked = ok(client, "/api/sources?since=2000-01-01").json()["sources"]
+    assert {s["name"] for s in marked if s["changed_since"]} == {s["name"] for s in changed}
+    assert not any(s["changed_since"] for s in ok(client, "/api/sources?since=2999-01-01").json()["sources"])
+    page = ok(client, "/?since=2000-01-01").text
+    assert "changed since 2000-01-01" in page and 'class="badge new"' in page
+    assert client.get("/?sort=nonsense").status_code == 400 and client.get("/?since=yesterday").status_code == 400
+
+
+def test_a_version_page_numbers_its_paragraphs_with_anchors_to_cite(web) -> None:
+    bs, client = web
+    v = versions_of(bs, bs.changed)[-1]
+    page = ok(client, f"/sources/{bs.changed}/versions/{v.seq}").text
+    data = ok(client, f"/api/sources/{bs.changed}/versions/{v.seq}").json()
+    paragraphs = [line for line in data["text"].split("\n") if line.strip()]
+    assert data["paragraphs"] == paragraphs and len(paragraphs) > 3
+    assert '<li id="p4"><a class="pnum" href="#p4"' in page and page.count('<li id="p') == len(paragraphs)

@@ -226,7 +226,8 @@ def _pending_announcements(archive: Archive, listing: Source, sinks: Sequence[st
 
 
 def _handle_items(items: Sequence[ListingItem], out: ListingOutcome, *, listing: Source, archive: Archive,
-                  fetcher: Fetcher, topic: TopicProfile, run_id: str, sinks: Sequence[str]) -> int:
+                  fetcher: Fetcher, topic: TopicProfile, run_id: str, sinks: Sequence[str],
+                  capture_id: int | None = None) -> int:
     """Claim each item; track, fetch and announce what is new. Returns how many were met for the first time."""
     fresh = 0
     met = archive.touch_listing_items([item.url for item in items])
@@ -237,7 +238,7 @@ def _handle_items(items: Sequence[ListingItem], out: ListingOutcome, *, listing:
         score = topic.score(item.title)
         claim = archive.claim_listing_item(
             listing=listing.name, url=item.url, title=item.title, date=item.date, score=score.score,
-            terms=score.terms, reason=score.reason,
+            terms=score.terms, reason=score.reason, capture_id=capture_id,
             decide=lambda match, item=item, score=score: decide(item, listing, score, match, baseline=out.baseline))
         if claim.outcome == "seen":
             continue
@@ -280,13 +281,14 @@ def discover_listing(listing: Source, *, archive: Archive, fetcher: Fetcher, top
         if raw_sha and result.status == 200 and raw_sha == state.last_raw_sha256:
             revisit_of = archive.original_warc_record(listing.name, raw_sha)
         warc = archive.write_warc(listing.name, result, revisit_of=revisit_of)
-    archive.record_check(listing.name, result, run_id=run_id, warc=warc, raw_sha256=raw_sha)
+    read = archive.record_check(listing.name, result, run_id=run_id, warc=warc, raw_sha256=raw_sha)
     if result.error or result.not_modified:  # not modified: nothing new was listed
         out.error = result.error
         return out
     page = parse_listing(result.text or "", result.final_url)
     out.profile, out.pages = page.profile, 1
-    kw = dict(listing=listing, archive=archive, fetcher=fetcher, topic=topic, run_id=run_id, sinks=sinks)
+    kw = dict(listing=listing, archive=archive, fetcher=fetcher, topic=topic, run_id=run_id, sinks=sinks,
+              capture_id=read.capture_id)
     fresh = _handle_items(page.items, out, **kw)
     for url in page_urls(result.final_url, page.pagination, depth)[1:]:
         if not fresh and not out.baseline:  # a page of items met before: older pages hold nothing new

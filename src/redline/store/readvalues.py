@@ -65,6 +65,7 @@ class SourceSummary:
     latest_version: int | None     # its latest version's number (v1, v2, ... within the source)
     state_since: str | None = None # when it was found removed (status "removed")
     state_reason: str | None = None
+    changed_since: bool = False    # changed at or after the date the page asks about (?since=)
 
 
 @dataclass(frozen=True)
@@ -133,10 +134,25 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True)
+class ListingItem:
+    """An item a listing read met for the first time, and what discovery made of it."""
+    title: str
+    url: str
+    date: str
+    first_seen: str
+    outcome: str                   # "new" | "baseline" | "unrelated" | "known" | "republication" | "moved"
+    score: float
+    reason: str
+    source: str | None             # the tracked source it became or matched
+    alert_id: int | None
+
+
+@dataclass(frozen=True)
 class Timeline:
     source: SourceSummary
     entries: tuple[TimelineEntry, ...]     # newest first
     page: PageInfo
+    items: dict[int, tuple[ListingItem, ...]] = dataclasses.field(default_factory=dict)  # a listing: capture id -> items it first met
 
 
 @dataclass(frozen=True)
@@ -270,6 +286,30 @@ def filter_sources(sources: Sequence[SourceSummary], *, tag: str | None = None, 
 def facets(sources: Sequence[SourceSummary]) -> dict[str, list[str]]:
     """The tags and sites to filter by."""
     return {"tags": sorted({t for s in sources for t in s.tags}), "sites": sorted({s.site for s in sources})}
+
+
+SOURCE_ORDERS = ("changed", "name", "checked", "status")
+_TROUBLE = {"failing": 0, "removed": 1, "unchecked": 2, "ok": 3}
+
+
+def sort_sources(sources: Sequence[SourceSummary], order: str = "changed") -> list[SourceSummary]:
+    """changed: the latest change first (never changed last); checked: the latest check first;
+    status: failing, removed, unchecked, then ok; name: by name. Ties by name."""
+    by_name = sorted(sources, key=lambda s: s.name)
+    if order == "name":
+        return by_name
+    if order == "status":
+        return sorted(by_name, key=lambda s: _TROUBLE.get(s.status, 9))
+    field = "last_change" if order == "changed" else "last_check"
+    dated = sorted((s for s in by_name if getattr(s, field)), key=lambda s: getattr(s, field), reverse=True)
+    return dated + [s for s in by_name if not getattr(s, field)]
+
+
+def mark_changed_since(sources: Sequence[SourceSummary], since: datetime | None) -> list[SourceSummary]:
+    if since is None:
+        return list(sources)
+    return [dataclasses.replace(s, changed_since=bool(s.last_change) and parse_moment(s.last_change) >= since)
+            for s in sources]
 
 
 def parse_moment(text: str) -> datetime:

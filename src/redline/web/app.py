@@ -15,6 +15,7 @@ belong to the source named.
 from __future__ import annotations
 
 import html
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Mapping
 from urllib.parse import urlencode
@@ -36,7 +37,7 @@ from redline.alerts.text import KIND_LABELS, alert_title
 from redline.store.sqlite import Archive
 from redline.text.render import render_html, render_text
 from redline.core.errors import ArchiveError, NotFoundError, RedlineError
-from redline.web.render import inline_html, safe_fragment, side_by_side
+from redline.web.render import anchor_hunks, inline_html, safe_fragment, side_by_side
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -45,6 +46,7 @@ PAGE_CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; frame-s
 RAW_CSP = ("sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
            "form-action 'none'; base-uri 'none'; frame-ancestors 'self'")
 COMPARE_VIEWS = ("inline", "changes", "side")
+MENU_SIZE = 500          # versions offered in the comparison page's menus (the latest ones)
 FEED_SIZE = 100
 
 Handler = Callable[[Request], "tuple[str, dict[str, Any], Any]"]
@@ -136,6 +138,18 @@ def _int_param(request: Request, name: str, default: int | None = None) -> int |
     return value
 
 
+def _since_param(raw: str | None) -> datetime | None:
+    """?since=2026-12-01 (from the start of that day) or a moment (2026-12-01T09:00, with or without zone)."""
+    if not raw:
+        return None
+    try:
+        if len(raw) == 10:
+            return datetime.fromisoformat(raw).replace(tzinfo=timezone.utc)
+        return views.parse_moment(raw)
+    except ValueError:
+        raise BadRequest(f"since must be a date like 2026-12-01, not {raw!r}") from None
+
+
 def _text_param(request: Request, name: str) -> str | None:
     raw = (request.query_params.get(name) or "").strip()
     return raw[:200] or None
@@ -155,11 +169,18 @@ class BrowseApp:
 
     def sources(self, request: Request) -> tuple[str, dict[str, Any], Any]:
         tag, site, text = (_text_param(request, k) for k in ("tag", "site", "q"))
+        order = request.query_params.get("sort") or "changed"
+        if order not in views.SOURCE_ORDERS:
+            raise BadRequest(f"sort must be one of {', '.join(views.SOURCE_ORDERS)}")
+        since_text = _text_param(request, "since")
+        since = _since_param(since_text)
         every = views.list_sources(self.archive)
-        found = views.filter_sources(every, tag=tag, site=site, text=text)
-        filters = {"tag": tag, "site": site, "q": text}
+        found = views.mark_changed_since(views.sort_sources(
+            views.filter_sources(every, tag=tag, site=site, text=text), order), since)
+        filters = {"tag": tag, "site": site, "q": text, "sort": order, "since": since_text}
         facets = views.facets(every)
-        ctx = {"sources": found, "facets": facets, "filters": filters, "total": len(every)}
+        ctx = {"sources": found, "facets": facets, "filters": filters, "total": len(every), "orders": views.SOURCE_ORDERS,
+               "changed_since": sum(s.changed_since for s in found)}
         return "sources.html", ctx, {"sources": views.to_json(found), "facets": facets, "filters": filters}
 
     def timeline(self, request: Request) -> tuple[str, dict[str, Any], Any]:
@@ -170,7 +191,9 @@ class BrowseApp:
 
     def version(self, request: Request) -> tuple[str, dict[str, Any], Any]:
         v = views.version_view(self.archive, request.path_params["name"], request.path_params["vid"])
-        return "version.html", {"v": v, "source": v.source}, views.to_json(v)
+        paragraphs = [line for line in v.text.split("\n") if line.strip()]   # numbered from 1: "¶4 of v3"
+        return "version.html", {"v": v, "source": v.source, "paragraphs": paragraphs}, \
+            {**views.to_json(v), "paragraphs": paragraphs}
 
     def compare(self, request: Request) -> tuple[str, dict[str, Any], Any]:
         name = request.path_params["name"]
@@ -184,10 +207,12 @@ class BrowseApp:
         if view == "inline":
             body = inline_html(c.diff.ops) if c.diff.ops else html.escape(c.a_text)
         elif view == "changes":
-            body = render_html(c.diff)
+            body = anchor_hunks(render_html(c.diff))
         else:
             rows = side_by_side(c.diff.ops) if c.diff.ops else []
-        ctx = {"c": c, "source": c.source, "view": view, "body": body, "rows": rows}
+        versions = views.version_infos(self.archive, name, limit=MENU_SIZE)
+        ctx = {"c": c, "source": c.source, "view": view, "body": body, "rows": rows, "versions": versions[::-1],
+               "changes": body.count('id="change-') if view != "side" else sum(r.changed for r in rows)}
         twin = {"source": views.to_json(c.source), "a": views.to_json(c.a), "b": views.to_json(c.b),
                 "diff": views.to_json(c.diff), "text": render_text(c.diff)}
         return "compare.html", ctx, twin

@@ -18,7 +18,7 @@ from redline.text.diff import DELETE, EQUAL, INSERT
 
 Op = tuple[int, str]
 
-__all__ = ["Row", "inline_html", "side_by_side", "safe_fragment"]
+__all__ = ["Row", "anchor_hunks", "inline_html", "side_by_side", "safe_fragment"]
 
 
 def _esc(text: str) -> str:
@@ -26,15 +26,29 @@ def _esc(text: str) -> str:
 
 
 def inline_html(ops: Iterable[Op]) -> str:
+    """The new text with changes marked; each change (a run of deletions and insertions) starts
+    with an anchor `id="change-N"`, so a page can link to "the change" and to the next one."""
     out = []
+    n, in_change = 0, False
     for op, text in ops:
         if op == EQUAL:
             out.append(_esc(text))
-        elif op == DELETE:
-            out.append(f"<del>{_esc(text)}</del>")
-        elif op == INSERT:
-            out.append(f"<ins>{_esc(text)}</ins>")
+            in_change = False
+            continue
+        anchor = ""
+        if not in_change:
+            n += 1
+            anchor = f' id="change-{n}"'
+            in_change = True
+        tag = "del" if op == DELETE else "ins"
+        out.append(f"<{tag}{anchor}>{_esc(text)}</{tag}>")
     return "".join(out)
+
+
+def anchor_hunks(fragment: str) -> str:
+    """render_html's hunks, each with `id="change-N"` (N from 1) for links to the change."""
+    parts = fragment.split('<div class="hunk"')
+    return parts[0] + "".join(f'<div class="hunk" id="change-{i}"{rest}' for i, rest in enumerate(parts[1:], start=1))
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,7 @@ class ListingRecords:
 
     def claim_listing_item(self, *, listing: str, url: str, title: str, date: str, score: float,
                            terms: Sequence[str], reason: str,
-                           decide: Callable[["ItemMatch"], "ItemClaim"]) -> "ItemClaim":
+                           decide: Callable[["ItemMatch"], "ItemClaim"], capture_id: int | None = None) -> "ItemClaim":
         """Remember an item found on a listing, once per address, in one transaction.
 
         An item seen before (same url_key) comes back as outcome "seen". Otherwise `decide`
@@ -112,9 +112,9 @@ class ListingRecords:
                 _remember_url(db, s.name, s.url, "discovered", now)
             db.execute(
                 """INSERT INTO listing_items (url_key, url, doc_key, title, date, listing, first_seen, last_seen,
-                   score, terms, reason, outcome, source, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                   score, terms, reason, outcome, source, note, capture_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
                 (key, url, dkey, title, date, listing, now, now, score, json.dumps(list(terms), ensure_ascii=False),
-                 reason, claim.outcome, claim.source, claim.note))
+                 reason, claim.outcome, claim.source, claim.note, capture_id))
         return claim
 
     def touch_listing_items(self, urls: Sequence[str]) -> set[str]:
