@@ -28,6 +28,7 @@ from redline.store.readvalues import (  # noqa: F401 (the read side's one import
     filter_sources, page_info, parse_moment, to_json, PAGE_SIZE, MAX_PAGE_SIZE, ListingItem, SOURCE_ORDERS,
     sort_sources, mark_changed_since)
 from redline.store.readvalues import _chunks, _site
+from redline.store.readlistings import listing_reads
 DIFF_TIMEOUT = 5.0      # seconds diff_texts may spend on one comparison
 
 
@@ -264,31 +265,9 @@ def timeline(archive: Archive, name: str, *, page: int = 1, size: int = PAGE_SIZ
             entries.append(TimelineEntry(k["at"], captures[k["id"]], tuple(made.get(k["id"], ()))))
         else:
             entries.append(TimelineEntry(k["at"], None, (lone[k["id"]],)))
-    items = _listing_items(archive, name, [(k["id"], k["at"]) for k in keys if k["kind"] == "capture"]) \
+    items = listing_reads(archive, name, [(k["id"], k["at"]) for k in keys if k["kind"] == "capture"]) \
         if summary.kind == "listing" else {}
     return Timeline(source=summary, entries=tuple(entries), page=info, items=items)
-
-
-def _listing_items(archive: Archive, name: str, reads: Sequence[tuple[int, str]]) -> dict[int, tuple[ListingItem, ...]]:
-    """A listing's items, each under the read (capture) that first met it: the last read at or
-    before the item's first_seen. `reads`: one page of captures, newest first."""
-    if not reads:
-        return {}
-    newest_first = sorted(reads, key=lambda r: r[1], reverse=True)
-    oldest = newest_first[-1][1]
-    rows = archive.query("SELECT * FROM listing_items WHERE listing=? AND first_seen >= ? ORDER BY first_seen, url",
-                         (name, oldest))
-    out: dict[int, list[ListingItem]] = {}
-    on_page = {cid for cid, _ in reads}
-    for r in rows:   # the read that met it (recorded since schema 5), else the last read before it
-        read = r["capture_id"] if r["capture_id"] in on_page else None if r["capture_id"] is not None else next(
-            (cid for cid, at in newest_first if at <= r["first_seen"]), None)
-        if read is None:
-            continue
-        out.setdefault(read, []).append(ListingItem(
-            title=r["title"], url=r["url"], date=r["date"], first_seen=r["first_seen"], outcome=r["outcome"],
-            score=r["score"], reason=r["reason"], source=r["source"], alert_id=r["alert_id"]))
-    return {cid: tuple(found) for cid, found in out.items()}
 
 
 # --------------------------------------------------------------------------- captures
