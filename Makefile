@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: venv demo test test-fast pywb bench bench-large bench-env lock clean
+.PHONY: venv demo serve test test-fast pywb bench bench-large bench-env lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@echo "setting up $(VENV) from requirements.lock (first time: about a minute)…"
@@ -22,6 +22,11 @@ venv: $(STAMP)
 
 demo: venv
 	$(BIN)/redline demo
+
+# The main job: watch the seed statements for real (./archive), with the browse view on
+# 127.0.0.1:8800 and a local Prefect server with its UI; it prints the three addresses. Ctrl-C stops.
+serve: venv
+	$(BIN)/redline serve --browse
 
 test: venv pywb
 	$(BIN)/pytest -q

@@ -162,3 +162,18 @@ def test_nothing_prefect_runs_for_redline_reports_usage() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DO_NOT_TRACK", "CI")}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
     assert out.stdout.strip() == "False", out.stderr[-500:]
+
+
+def test_make_serve_runs_serve_with_the_browse_view_and_serve_prints_three_addresses() -> None:
+    from pathlib import Path
+
+    from redline.cli.ops import serve_addresses
+
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    target = makefile[makefile.index("\nserve: venv"):].split("\n\n")[0]
+    assert "$(BIN)/redline serve --browse" in target
+    lines = serve_addresses("http://127.0.0.1:4200/api", ui=True, browse=8800, feed=Path("archive/feeds/alerts.xml"))
+    assert lines == ["browse view:  http://127.0.0.1:8800/",
+                     "Prefect UI:   http://127.0.0.1:4200/  (runs, Quick run, pause a schedule)",
+                     "alert feed:   http://127.0.0.1:8800/alerts/feed.xml"]
+    assert serve_addresses("http://x/api", ui=False, browse=None, feed=Path("f.xml"))[0] == "Prefect API:  http://x/api"
