@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from support.browse_stack import HOSTILE, HOSTILE_TITLE, browse_stack
+from support.browse_stack import HOSTILE, HOSTILE_TITLE, WITHDRAWN, browse_stack
+from support.listing_stack import LATER, LISTING, listing_stack
 from redline.web.app import create_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
@@ -66,31 +67,39 @@ class Served:
         self.thread.join(timeout=10)
 
 
+def page_opener(exe: str, base: str, profiles: Path):
+    def open_page(path: str, *, screenshot: str | None = None) -> str:
+        """The page's DOM after loading (and its screenshot, when asked), as chromium renders it."""
+        profile = profiles / f"p{len(list(profiles.iterdir()))}"
+        args = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--hide-scrollbars",
+                "--window-size=1280,900", "--virtual-time-budget=3000"]
+        if screenshot:
+            ARTIFACTS.mkdir(exist_ok=True)
+            target = ARTIFACTS / screenshot
+            target.unlink(missing_ok=True)
+            args.append(f"--screenshot={target}")
+        out = subprocess.run([*args, "--dump-dom", base + path], capture_output=True, text=True, timeout=90)
+        assert out.returncode == 0 and "</html>" in out.stdout, out.stderr[-2000:]
+        if screenshot:
+            assert target.exists() and target.stat().st_size > 10_000, out.stderr[-2000:]
+        return out.stdout
+    return open_page
+
+
+@pytest.fixture(scope="module")
+def listing_browser(tmp_path_factory):
+    exe = chromium_path()
+    with listing_stack(tmp_path_factory.mktemp("listing")) as archive, Served(create_app(archive)) as served:
+        yield archive, page_opener(exe, served.base, tmp_path_factory.mktemp("chromium-listing"))
+
+
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     exe = chromium_path()
     with browse_stack(tmp_path_factory.mktemp("browser")) as bs, Served(create_app(bs.archive)) as served:
-        profiles = tmp_path_factory.mktemp("chromium-profiles")
-
-        def open_page(path: str, *, screenshot: str | None = None) -> str:
-            """The page's DOM after loading (and its screenshot, when asked), as chromium renders it."""
-            profile = profiles / f"p{len(list(profiles.iterdir()))}"
-            args = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--hide-scrollbars",
-                    "--window-size=1280,900", "--virtual-time-budget=3000"]
-            if screenshot:
-                ARTIFACTS.mkdir(exist_ok=True)
-                target = ARTIFACTS / screenshot
-                target.unlink(missing_ok=True)
-                args.append(f"--screenshot={target}")
-            out = subprocess.run([*args, "--dump-dom", served.base + path], capture_output=True, text=True,
-                                 timeout=90)
-            assert out.returncode == 0 and "</html>" in out.stdout, out.stderr[-2000:]
-            if screenshot:
-                assert target.exists() and target.stat().st_size > 10_000, out.stderr[-2000:]
-            return out.stdout
-
+        open_page = page_opener(exe, served.base, tmp_path_factory.mktemp("chromium-profiles"))
         yield bs, served, open_page
 
 
@@ -109,7 +118,12 @@ def test_a_person_sees_the_sources_list(browser) -> None:
     assert title_of(dom) == "Sources · redline"
     for row in bs.archive.sources():
         assert row["name"] in text
-    assert "6 of 6 sources" in text and "Co-Chairs' Statement on the 1st ASEAN-China Cyber Dialogue" in text
+    assert "7 of 7 sources" in text and "Co-Chairs' Statement on the 1st ASEAN-China Cyber Dialogue" in text
+    assert "sorted by last change" in text
+    # the withdrawn statement reads as removed, not "OK 200"
+    row = dom[dom.index(f">{WITHDRAWN}<"):]
+    row = row[:row.index("</tr>")]
+    assert "removed since" in visible_text(row) and "OK" not in visible_text(row)
     assert HOSTILE_TITLE in text                  # the hostile title is there, as words on the page
     assert "<script" not in dom
 
@@ -126,6 +140,31 @@ def test_a_person_sees_a_timeline_and_follows_it_to_a_comparison(browser) -> Non
     assert re.search(r"<del>leading</del>", dom) and re.search(r"<ins>central</ins>", dom)
     text = visible_text(dom)
     assert "Compare v1 → v2" in text and "1 word removed" in text and "1 word added" in text
+    assert "Jump to the change" in text and '<select name="a">' in dom and '<select name="b">' in dom
+    dom = open_page(f"/sources/{bs.changed}/versions/2", screenshot="browse-version.png")
+    assert '<li id="p4">' in dom and "¶4" in visible_text(dom)
+
+
+def test_a_person_sees_a_withdrawn_statement_as_removed_and_alerts_without_markup_as_text(browser) -> None:
+    bs, served, open_page = browser
+    text = visible_text(open_page(f"/sources/{WITHDRAWN}", screenshot="browse-removed.png"))
+    assert "removed since" in text and "no longer available" in text and "OK 200" not in text
+    dom = open_page("/alerts", screenshot="browse-alerts.png")
+    text = visible_text(dom)
+    assert "<p>" not in text and "&lt;p&gt;" not in dom            # the removed alert's paragraphs render
+    assert "Its last archived version (v1," in text and "compare v1 → v2" in text
+    assert "compare versions" not in text                            # one numbering: no archive ids
+
+
+def test_a_person_sees_what_each_read_of_a_listing_found(listing_browser) -> None:
+    archive, open_page = listing_browser
+    dom = open_page(f"/sources/{LISTING}", screenshot="browse-listing.png")
+    text = visible_text(dom)
+    assert "What each read of this listing found" in text and "2 items first met" in text
+    for entry in LATER:
+        assert entry.title in text
+    tracked = archive.query("SELECT source FROM listing_items WHERE title=?", (LATER[0].title,))[0]["source"]
+    assert tracked and f'href="/sources/{tracked}"' in dom and "unrelated" in text and "new" in text
 
 
 def test_a_hostile_capture_runs_nothing_and_loads_nothing_from_the_live_site(browser) -> None:
