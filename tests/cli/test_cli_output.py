@@ -177,3 +177,12 @@ def test_make_serve_runs_serve_with_the_browse_view_and_serve_prints_three_addre
                      "Prefect UI:   http://127.0.0.1:4200/  (runs, Quick run, pause a schedule)",
                      "alert feed:   http://127.0.0.1:8800/alerts/feed.xml"]
     assert serve_addresses("http://x/api", ui=False, browse=None, feed=Path("f.xml"))[0] == "Prefect API:  http://x/api"
+
+
+def test_a_long_url_or_path_is_never_broken_across_lines(tmp_path) -> None:
+    long_dir = tmp_path / ("a-folder-with-a-rather-long-name-" * 3)
+    long_dir.mkdir()
+    url = "https://www.fmprc.gov.cn/mfa_eng/wjb_663304/zzjg_663340/jks_665232/kjfywj_665252/202012/t20201216_599781.html"
+    out = redline("sources", "add", "long-one", url, "--sources", str(long_dir / "s.toml"), env={"COLUMNS": "40"})
+    assert out.returncode == 0, out.stderr
+    assert str(long_dir / "s.toml") in out.stdout            # whole, on one line, though far wider than 40

@@ -44,7 +44,7 @@ def test_serve_schedules_refreshes_three_ways_and_stops_cleanly_on_sigterm(stack
         r = subprocess.run([str(BIN / "redline"), "refresh", first, "--wait", *loc], capture_output=True,
                            text=True, env=env, timeout=240, stdin=subprocess.DEVNULL)
         assert r.returncode == 0, r.stdout + r.stderr
-        assert "refresh (completed)" in r.stdout and first in r.stdout and "Traceback" not in r.stderr
+        assert ": completed" in r.stdout and first in r.stdout and "Traceback" not in r.stderr
 
         # 2. Prefect's own CLI, with parameters
         before = stack.archive.counts()["captures"]
@@ -60,6 +60,12 @@ def test_serve_schedules_refreshes_three_ways_and_stops_cleanly_on_sigterm(stack
 
         base = re.search(r"redline browse: (http://127\.0\.0\.1:\d+)/", (tmp_path / "serve.log").read_text()).group(1)
         assert httpx.get(base + "/").status_code == 200
+        # serve prints the three addresses, and Prefect's UI answers at its root
+        served_log = (tmp_path / "serve.log").read_text()
+        assert f"browse view:  {base}/" in served_log and f"alert feed:   {base}/alerts/feed.xml" in served_log
+        ui = re.search(r"Prefect UI:   (http://127\.0\.0\.1:\d+)/", served_log).group(1)
+        page = httpx.get(ui + "/")
+        assert page.status_code == 200 and "<html" in page.text.lower() and ui == api.removesuffix("/api")
         r = httpx.post(f"{base}/sources/{first}/refresh", data={"token": "wrong", "who": "ana"})
         assert r.status_code == 403
         r = httpx.post(f"{base}/sources/{first}/refresh", data={"token": "tok-3f9a", "who": "ana"})

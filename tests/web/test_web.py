@@ -377,3 +377,10 @@ def test_a_version_page_numbers_its_paragraphs_with_anchors_to_cite(web) -> None
     paragraphs = [line for line in data["text"].split("\n") if line.strip()]
     assert data["paragraphs"] == paragraphs and len(paragraphs) > 3
     assert '<li id="p4"><a class="pnum" href="#p4"' in page and page.count('<li id="p') == len(paragraphs)
+
+
+def test_error_pages_never_show_the_archive_s_filesystem_path(web) -> None:
+    bs, client = web
+    for url in ["/sources/no-such-source", "/api/sources/no-such-source", "/sources/no-such-source/versions/1"]:
+        r = client.get(url)
+        assert r.status_code == 404 and str(bs.archive.root) not in r.text and "no source named" in r.text

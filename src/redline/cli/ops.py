@@ -23,10 +23,10 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 @contextmanager
-def _browse_thread(settings: Settings, port: int | None) -> Iterator[None]:
-    """The browse view beside `serve` (127.0.0.1:PORT), in a thread, when asked for."""
+def _browse_thread(settings: Settings, port: int | None) -> Iterator[int | None]:
+    """The browse view beside `serve` (127.0.0.1:PORT), in a thread, when asked for; yields its port."""
     if port is None:
-        yield
+        yield None
         return
     import threading
 
@@ -38,7 +38,7 @@ def _browse_thread(settings: Settings, port: int | None) -> Iterator[None]:
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:
-        yield
+        yield sock.getsockname()[1]
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -70,6 +70,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     if running_api(settings) is not None:
         raise ConfigError(f"redline serve is already running for {settings.archive}; stop it first")
     console.print("starting Prefect (a local server unless PREFECT_API_URL is set)…", highlight=False)
+    own_ui = not args.no_ui and not os.environ.get("PREFECT_API_URL")   # a server of our own, with its UI
     with prefect_api(settings.archive / ".prefect", ui=not args.no_ui) as api_url:
         deployments = build_deployments(schedules, settings)
         for deployment in deployments:  # registered before serve.json says we're up
@@ -82,12 +83,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             if s.full_name in served:
                 table.add(s.full_name, s.when, f"tags={list(s.tags)}" if s.tags else "all sources")
         print_grid(console, table, piped="table")
-        for line in serve_addresses(api_url, ui=not args.no_ui and not os.environ.get("PREFECT_API_URL"),
-                                    browse=args.browse, feed=settings.archive / "feeds" / "alerts.xml"):
-            console.print(line, highlight=False)
-        console.print("manual refresh: redline refresh [NAME ... | --tag TAG | --all]  ·  stop: Ctrl-C",
-                      highlight=False)
-        with serve_state(settings, api_url), _browse_thread(settings, args.browse):
+        with serve_state(settings, api_url), _browse_thread(settings, args.browse) as browse_port:
+            for line in serve_addresses(api_url, ui=own_ui,
+                                        browse=browse_port, feed=settings.archive / "feeds" / "alerts.xml"):
+                console.print(line, highlight=False)
+            console.print("manual refresh: redline refresh [NAME ... | --tag TAG | --all]  ·  stop: Ctrl-C",
+                          highlight=False)
             serve_forever(deployments)
     console.print("stopped; schedules stay active for the next `redline serve`")
     return 0
@@ -158,6 +159,7 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
         state = wait_for_run(run.id, on_poll=poll)
         poll(state.name)
         outcomes = outcomes_from_captures(archive.captures_since(started, names))
+    (err_console if args.json else console).print(f"flow run {run.name}: {state.name.lower()}", highlight=False)
     print_summary(console, outcomes, title=f"refresh ({state.name.lower()})", all_rows=args.all_rows,
                   as_json=args.json)
     return 0 if state.is_completed() else 1
