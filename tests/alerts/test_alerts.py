@@ -233,11 +233,12 @@ def test_alert_body_shape_and_truncation() -> None:
     lines = body.splitlines()
     assert lines[0] == make_alert().summary and lines[1] == make_alert().url
     assert "v1 -> v2" in lines[2] and "alert #1" in lines[2] and "2026-11-22 09:41 UTC" in lines[2]
-    assert lines[-1] == make_alert().diff_text
+    assert lines[-3] == make_alert().diff_text
+    assert lines[-1] == "id: urn:redline:alert:1"      # a stable id in every payload, to de-duplicate on
     long = alert_body(make_alert(diff_text="word " * 2000), max_diff_chars=100)
     assert len(long) < 500 and "more characters in the archive and the feed" in long
     test = alert_body(make_alert(kind="test", from_version=None, to_version=None, diff_text=""))
-    assert "version" not in test and test.count("\n") == 2
+    assert "version" not in test and test.count("\n") == 4
 
 
 # -- settings --------------------------------------------------------------------------

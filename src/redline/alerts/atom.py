@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Sequence
 
 from redline.alerts.links import with_links
-from redline.alerts.text import alert_title, utc, version_dates
+from redline.alerts.text import alert_title, alert_urn, utc, version_dates
 from redline.core.atomic import atomic_write_bytes
 from redline.core.model import Alert
 
@@ -57,7 +57,7 @@ def render_atom_feed(alerts: Sequence[Alert], *, feed_id: str, title: str, link:
     for alert in ordered:
         alert = with_links(alert, base)
         entry = fg.add_entry(order="append")
-        entry.id(f"urn:redline:alert:{alert.id}")
+        entry.id(alert_urn(alert))
         entry.title(_xml_text(alert_title(alert)))
         evidence = alert.links.get("compare") or alert.links.get("version") or alert.links.get("timeline")
         # one link per entry: feedgen 1.0 drops an entry link's rel, so a second one would read as a

@@ -81,6 +81,7 @@ class JsonlSink:
 # -- Apprise ---------------------------------------------------------------------
 
 
+_TIMED_OUT = re.compile(r"timed out|timeout", re.I)
 _CHATTY_LOGGERS = ("apprise", "urllib3.connectionpool", "urllib3.connection", "urllib3.util.retry")
 
 
@@ -160,7 +161,7 @@ class AppriseSink:
         logs = ""
         try:
             if capture is not None:
-                with capture(level=logging.WARNING, fmt="%(message)s") as out:
+                with capture(level=logging.DEBUG, fmt="%(levelname)s %(message)s") as out:
                     ok = client.notify(body=body, title=title, body_format=body_format)
                     logs = out.getvalue()
             else:
@@ -168,8 +169,11 @@ class AppriseSink:
         except Exception as exc:
             raise DeliveryError(f"Apprise failed: {scrub(f'{type(exc).__name__}: {exc}', self._url)}") from None
         if not ok:
-            reasons = [line for line in logs.splitlines() if line.strip()]
+            lines = [line for line in logs.splitlines() if line.strip()]
+            reasons = [line.partition(" ")[2] for line in lines if line.startswith(("WARNING", "ERROR"))]
             reason = scrub(reasons[-1], self._url) if reasons else "no reason given"
+            if any(_TIMED_OUT.search(line) for line in lines):   # said only at DEBUG ("Read timed out")
+                reason += " (timed out)"
             raise DeliveryError(f"Apprise could not deliver: {reason}")
 
 

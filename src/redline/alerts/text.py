@@ -28,6 +28,11 @@ def utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
+def alert_urn(alert: Alert) -> str:
+    """The alert's stable id, the same in every channel and the feed: receivers de-duplicate on it."""
+    return f"urn:redline:alert:{alert.id}"
+
+
 def alert_title(alert: Alert) -> str:
     label = KIND_LABELS.get(alert.kind, alert.kind.replace("_", " ").capitalize())
     return f"{label}: {alert.title or alert.source}"
@@ -67,6 +72,7 @@ def alert_body(alert: Alert, *, max_diff_chars: int = MAX_BODY_DIFF_CHARS) -> st
             cut = diff[:max_diff_chars].rstrip()
             diff = f"{cut}\n… ({len(diff) - len(cut)} more characters in the archive and the feed)"
         lines += ["", diff]
+    lines += ["", f"id: {alert_urn(alert)}"]
     return "\n".join(lines)
 
 
@@ -95,4 +101,5 @@ def alert_html(alert: Alert, *, max_diff_chars: int = MAX_BODY_DIFF_CHARS) -> st
         parts.append(_coloured(diff))
     elif alert.diff_text:
         parts.append(f"<pre>{esc(alert.diff_text[:max_diff_chars])}…</pre>")
+    parts.append(f'<p style="color:#57606a;font-size:small">id: {esc(alert_urn(alert))}</p>')
     return "\n".join(parts)

@@ -4,7 +4,7 @@ or deliver one alert at the same time.
 
     <archive>/locks/source-<name>.lock   held around one source's check (state read ->
                                          fetch -> commit) and its health update
-    <archive>/locks/deliveries.lock      held around one delivery (claim -> send -> mark)
+    <archive>/locks/deliveries-<sink>.lock  held around one delivery to one channel (claim -> send -> mark)
     <archive>/locks/feeds.lock           held while the Atom feeds are brought up to date
 
 flock(2) locks belong to an open file: the kernel drops them when the process dies,
@@ -13,6 +13,7 @@ SIGKILL included, so a crashed run never leaves a lock behind. The lock files st
 """
 from __future__ import annotations
 
+import hashlib
 import fcntl
 import os
 import threading
@@ -84,9 +85,11 @@ def source_lock(root: Path, name: str, *, wait: float = DEFAULT_WAIT) -> Abstrac
     return file_lock(Path(root) / "locks" / f"source-{name}.lock", wait=wait, what=f"source {name}")
 
 
-def delivery_lock(root: Path, *, wait: float = DEFAULT_WAIT) -> AbstractContextManager[None]:
-    """The lock held around one alert delivery (claim, send, mark)."""
-    return file_lock(Path(root) / "locks" / "deliveries.lock", wait=wait, what="alert delivery")
+def delivery_lock(root: Path, *, sink: str | None = None, wait: float = DEFAULT_WAIT) -> AbstractContextManager[None]:
+    """The lock held around one alert delivery (claim, send, mark): one per channel, so channels
+    are served side by side (a sink's name holds URL characters: the file is named by its digest)."""
+    suffix = "" if sink is None else "-" + hashlib.sha256(sink.encode("utf-8")).hexdigest()[:16]
+    return file_lock(Path(root) / "locks" / f"deliveries{suffix}.lock", wait=wait, what=f"alert delivery to {sink or 'any channel'}")
 
 
 def feeds_lock(root: Path, *, wait: float = DEFAULT_WAIT) -> AbstractContextManager[None]:

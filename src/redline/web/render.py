@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Iterable
 
-from redline.text.diff import DELETE, EQUAL, INSERT
+from redline.text.diff import DELETE, EQUAL
 
 Op = tuple[int, str]
 
