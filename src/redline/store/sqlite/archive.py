@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -19,6 +20,30 @@ from redline.store.sqlite.rows import _slug, iso, utcnow
 from redline.store.sqlite.schema import SCHEMA, _migrate, _remember_url
 
 
+ENV_INDEX_WAIT = "REDLINE_INDEX_WAIT"
+
+
+def index_wait() -> float:
+    """Seconds a write waits for another process's lock on the index ($REDLINE_INDEX_WAIT, default 60)."""
+    try:
+        return float(os.environ.get(ENV_INDEX_WAIT) or 60)
+    except ValueError:
+        raise ArchiveError(f"{ENV_INDEX_WAIT}={os.environ[ENV_INDEX_WAIT]!r} is not a number of seconds") from None
+
+
+def index_error(exc: sqlite3.OperationalError, root: Path) -> ArchiveError:
+    """One line for what SQLite said: a lock held too long, a full disk, or the error as it is."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return ArchiveError(f"the archive index {root / 'index.sqlite'} is locked by another process (waited "
+                            f"{index_wait():g} s, {ENV_INDEX_WAIT}); nothing of this was written, the next run "
+                            "does it again")
+    if "full" in text:
+        return ArchiveError(f"the disk holding {root} is full; nothing of this was written; free some space "
+                            "and run again")
+    return ArchiveError(f"the archive index {root / 'index.sqlite'}: {text}")
+
+
 class Archive(CheckRecords, ListingRecords, AlertRecords):
     """An archive rooted at a folder. Safe to share between threads."""
 
@@ -26,7 +51,7 @@ class Archive(CheckRecords, ListingRecords, AlertRecords):
         self.root = Path(root)
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.root / "index.sqlite", timeout=60,
+            self._db = sqlite3.connect(self.root / "index.sqlite", timeout=index_wait(),
                                        check_same_thread=False, isolation_level=None)
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -54,17 +79,36 @@ class Archive(CheckRecords, ListingRecords, AlertRecords):
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise index_error(exc, self.root) from None
             try:
                 yield self._db
+            except sqlite3.OperationalError as exc:
+                self._rollback()
+                raise index_error(exc, self.root) from None
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._rollback()
                 raise
-            self._db.execute("COMMIT")
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                self._rollback()
+                raise index_error(exc, self.root) from None
+
+    def _rollback(self) -> None:
+        try:
+            self._db.execute("ROLLBACK")
+        except sqlite3.OperationalError:
+            pass  # no transaction left to roll back (SQLite ended it itself)
 
     def _query(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
         with self._lock:
-            return self._db.execute(sql, params).fetchall()
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.OperationalError as exc:
+                raise index_error(exc, self.root) from None
 
     def query(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
         """A read-only query, for views and reports (redline.store.readmodel); writes go through the methods here."""

@@ -1,6 +1,7 @@
 """What a check reads and records: text blobs, versions, captures (one transaction per check)."""
 from __future__ import annotations
 
+import errno
 import gzip
 import json
 import sqlite3
@@ -19,6 +20,14 @@ from redline.store.sqlite.rows import (BATCH_LABEL, _slug, _insert_alert, _inser
                                        sha256_text, utcnow)
 
 
+def write_error(path: Path, exc: OSError) -> ArchiveError:
+    """One line for a file the archive could not write (a full disk, a read-only folder, ...)."""
+    if exc.errno == errno.ENOSPC:
+        return ArchiveError(f"the disk holding {path.parent} is full ({exc.strerror}); nothing of this check was "
+                            "written; free some space and run again")
+    return ArchiveError(f"cannot write {path}: {exc.strerror or exc}")
+
+
 class CheckRecords:
     """Archive's part for checks (mixed into Archive: uses its _tx/_query/root)."""
 
@@ -32,7 +41,10 @@ class CheckRecords:
         digest = sha256_text(text)
         path = self.text_path(digest)
         if not path.exists():
-            atomic_write_bytes(path, gzip.compress(text.encode("utf-8"), mtime=0))
+            try:
+                atomic_write_bytes(path, gzip.compress(text.encode("utf-8"), mtime=0))
+            except OSError as exc:
+                raise write_error(path, exc) from None
         return digest
 
     def get_text(self, digest: str) -> str:
@@ -88,8 +100,11 @@ class CheckRecords:
 
     def write_warc(self, source: str, result: FetchResult, *, revisit_of: RevisitOf | None = None,
                    metadata: dict | None = None) -> WarcLocation:
-        return write_capture_warc(self._warc_path(result.fetched_at, _slug(source)), result, root=self.root,
-                                  revisit_of=revisit_of, metadata=metadata)
+        path = self._warc_path(result.fetched_at, _slug(source))
+        try:
+            return write_capture_warc(path, result, root=self.root, revisit_of=revisit_of, metadata=metadata)
+        except OSError as exc:
+            raise write_error(path, exc) from None
 
     def record_unchanged(self, checks: Sequence[PendingCheck]) -> list[int]:
         """Archive a batch of unchanged checks: their records in one new WARC file (written
@@ -108,7 +123,7 @@ class CheckRecords:
         try:
             atomic_write_bytes(path, b"".join(c.record for c in checks))
         except OSError as exc:
-            raise ArchiveError(f"cannot write {path}: {exc}") from None
+            raise write_error(path, exc) from None
         ids = []
         with self._tx() as db:
             for c, warc in zip(checks, locations):
