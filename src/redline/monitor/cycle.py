@@ -25,6 +25,7 @@ from redline.core.config import Settings
 from redline.core.model import CheckOutcome, Source
 from redline.ingest.fetch import Fetcher, make_fetcher
 from redline.monitor.check import check_batch
+from redline.monitor.status import outcomes_from_captures
 from redline.monitor.select import (
     group_by_host,
     prepare_archive,
@@ -74,8 +75,17 @@ def plan_cycle(store: Archive, registry: Registry, *, names: Sequence[str] = (),
 
 
 def check_host(store: Archive, sources: Sequence[Source], *, fetcher: Fetcher, sinks: Sinks, run_id: str,
-               failure_threshold: int) -> list[CheckOutcome]:
-    """Check one host's sources (a batch: per-host politeness lives in the one Fetcher)."""
+               failure_threshold: int, resume: bool = False) -> list[CheckOutcome]:
+    """Check one host's sources (a batch: per-host politeness lives in the one Fetcher).
+
+    `resume`: this is a retry of the host's task in the same run; the sources it recorded
+    already are not fetched or written again, their outcomes are read back from the archive."""
+    if resume:
+        done = {o.source: o for o in outcomes_from_captures(store.captures_of_run(run_id, [s.name for s in sources]))}
+        rest = [s for s in sources if s.name not in done]
+        fresh = {o.source: o for o in check_host(store, rest, fetcher=fetcher, sinks=sinks, run_id=run_id,
+                                                  failure_threshold=failure_threshold)} if rest else {}
+        return [done.get(s.name) or fresh[s.name] for s in sources]
     return check_batch(list(sources), archive=store, fetcher=fetcher, run_id=run_id, sinks=sinks.for_source,
                        operator_sinks=list(sinks.operator), failure_threshold=failure_threshold)
 
@@ -110,9 +120,9 @@ def run_cycle(settings: Settings, *, names: Sequence[str] = (), tags: Sequence[s
     try:
         sinks = sinks or make_sinks(store, settings)
         groups = plan_cycle(store, registry, names=names, tags=tags)
-        outcomes = (run_hosts or _in_order)(groups, lambda sources: check_host(
+        outcomes = (run_hosts or _in_order)(groups, lambda sources, resume=False: check_host(
             store, sources, fetcher=fetcher, sinks=sinks, run_id=run_id,
-            failure_threshold=settings.failure_threshold))
+            failure_threshold=settings.failure_threshold, resume=resume))
         delivery = (finish or (lambda step: step()))(lambda: finish_cycle(store, sinks))
         return CycleReport(run_id=run_id, outcomes=outcomes, delivery=delivery)
     finally:

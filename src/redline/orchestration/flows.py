@@ -21,6 +21,7 @@ from dataclasses import asdict
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.context import TaskRunContext
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from redline.alerts.channels import make_sinks
@@ -44,11 +45,13 @@ from redline.store.sqlite import Archive
 
 
 @task(name="check-host", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def check_host(host: str, sources: list[Source], check: Callable[[Sequence[Source]], list[CheckOutcome]]
+def check_host(host: str, sources: list[Source], check: Callable[..., list[CheckOutcome]]
                ) -> list[CheckOutcome]:
-    """Check one host's sources in one task (I/O: retried once on an unexpected crash;
-    a re-run is safe because each source's check is one archive transaction)."""
-    return check(sources)
+    """Check one host's sources in one task (I/O: retried once on an unexpected crash). A retry
+    resumes: the sources the first try recorded are neither fetched nor written again."""
+    context = TaskRunContext.get()
+    retry = context is not None and context.task_run is not None and context.task_run.run_count > 1
+    return check(sources, resume=True) if retry else check(sources)
 
 
 @task(name="deliver-alerts", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)

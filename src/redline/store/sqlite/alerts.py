@@ -11,6 +11,15 @@ from redline.store.types import (NewAlert)
 from redline.store.sqlite.rows import ALERT_SELECT, _alert_from_row, _insert_alert, iso, utcnow
 
 
+_CAPTURE_OUTCOMES = """SELECT c.*, v.id AS version_id, ch.kind AS change_kind, a.id AS alert_id
+                 FROM captures c
+                 JOIN (SELECT source, MAX(id) AS id FROM captures WHERE {where} GROUP BY source) last
+                   ON last.id = c.id
+                 LEFT JOIN versions v ON v.capture_id = c.id AND v.origin = 'capture'
+                 LEFT JOIN changes ch ON ch.to_version = v.id
+                 LEFT JOIN alerts a ON a.change_id = ch.id"""
+
+
 class AlertRecords:
     """Archive's part for alerts (mixed into Archive: uses its _tx/_query)."""
 
@@ -40,14 +49,14 @@ class AlertRecords:
 
     def captures_since(self, since: datetime, names: Sequence[str] = ()) -> list[sqlite3.Row]:
         """Each source's latest capture at or after `since`, with the version and alert it made."""
-        sql = """SELECT c.*, v.id AS version_id, ch.kind AS change_kind, a.id AS alert_id
-                 FROM captures c
-                 JOIN (SELECT source, MAX(id) AS id FROM captures WHERE fetched_at >= ? GROUP BY source) last
-                   ON last.id = c.id
-                 LEFT JOIN versions v ON v.capture_id = c.id AND v.origin = 'capture'
-                 LEFT JOIN changes ch ON ch.to_version = v.id
-                 LEFT JOIN alerts a ON a.change_id = ch.id"""
-        rows = self._query(sql + " ORDER BY c.source", (iso(since),))
+        rows = self._query(_CAPTURE_OUTCOMES.format(
+            where="fetched_at >= ?") + " ORDER BY c.source", (iso(since),))
+        return [r for r in rows if not names or r["source"] in names]
+
+    def captures_of_run(self, run_id: str, names: Sequence[str] = ()) -> list[sqlite3.Row]:
+        """Each source's latest capture recorded by run `run_id` (as captures_since): what a retried
+        task of that run has done already."""
+        rows = self._query(_CAPTURE_OUTCOMES.format(where="run_id = ?") + " ORDER BY c.source", (run_id,))
         return [r for r in rows if not names or r["source"] in names]
 
     # -- operator health --------------------------------------------------
