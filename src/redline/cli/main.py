@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 from typing import Sequence
 
 from redline.cli import COMMAND_MODULES
@@ -31,7 +33,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+class Terminated(BaseException):
+    """SIGTERM outside a supervised run (redline.orchestration.supervise handles it inside one)."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def _run(argv: Sequence[str] | None) -> int:
+    if argv is None and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)   # the command itself: a SIGTERM ends it in one line
     parser = build_parser()
     if not (sys.argv[1:] if argv is None else argv):   # a bare `redline`: what it can do
         parser.print_help()
@@ -49,6 +61,9 @@ def _run(argv: Sequence[str] | None) -> int:
     except KeyboardInterrupt:
         err_console.print("interrupted", style="red")
         return 130
+    except Terminated:
+        err_console.print("stopped by SIGTERM", style="red")
+        return 143
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import datetime, timezone
 from typing import Sequence
 
 from redline.cli.common import remember_given_sources, resolve_settings, add_json_arg, add_location_args, console, err_console
@@ -16,20 +17,50 @@ def run_cycle_and_print(settings: Settings, *, names: Sequence[str] = (), tags: 
     from redline.monitor.report import print_summary
     from redline.orchestration.api import prefect_api, quiet_prefect_env
 
-    quiet_prefect_env(settings.archive / ".prefect", verbose=verbose)
-    with console.status("starting Prefect and checking sources…"):
-        with prefect_api(settings.archive / ".prefect"):
-            from redline.orchestration.foreground import (
-                run_monitor_flow,  # Prefect: ~1 s, only when run
-            )
+    from redline.core.stop import Stopped
+    from redline.orchestration.supervise import defer_signals
 
-            outcomes, delivery = run_monitor_flow(settings, names=names, tags=tags)
+    defer_signals()   # from here a signal stops the run at a safe point, in one line
+    quiet_prefect_env(settings.archive / ".prefect", verbose=verbose)
+    started = datetime.now(timezone.utc).replace(microsecond=0)
+    try:
+        with console.status("starting Prefect and checking sources…"):
+            with prefect_api(settings.archive / ".prefect") as api_url:
+                from redline.orchestration.foreground import (
+                    run_monitor_flow,  # Prefect: ~1 s, only when run
+                )
+
+                outcomes, delivery = run_monitor_flow(settings, names=names, tags=tags, api_url=api_url)
+    except Stopped as stop:
+        return _stopped(settings, stop, started, names=names, tags=tags)
     print_summary(console, outcomes, all_rows=all_rows, as_json=as_json)
     for line in delivery.get("errors", []):
         err_console.print(f"delivery failed: {line}", style="red", highlight=False)
     (err_console if as_json else console).print(f"archive: {settings.archive}   alert log: {settings.archive / 'alerts.jsonl'}   "
                   f"feed: {settings.archive / 'feeds' / 'alerts.xml'}", highlight=False)
     return 0
+
+
+def _stopped(settings: Settings, stop, started: datetime, *, names: Sequence[str], tags: Sequence[str]) -> int:
+    """One line for a run stopped before its end (a signal, the server gone), then its exit code.
+    When the flow was left behind (the server gone), the process ends here, at once."""
+    import os
+    import sys
+
+    from redline.store.sqlite import Archive
+
+    with Archive(settings.archive) as archive:
+        recorded = len(archive.captures_since(started, names))
+    what = {"SIGTERM": "stopped by SIGTERM", "SIGINT": "interrupted (Ctrl-C)",
+            "server": "the Prefect server went away"}.get(stop.why, stop.why)
+    err_console.print(f"{what}: {recorded} source{'s' if recorded != 1 else ''} checked and recorded, every check "
+                      f"that began was committed; run `redline run` again to check the rest", style="red",
+                      highlight=False)
+    if not stop.finished:          # Prefect's client would retry for minutes: leave now
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(stop.exit_code)
+    return stop.exit_code
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

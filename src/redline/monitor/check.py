@@ -14,6 +14,7 @@ from typing import Callable, Sequence
 from redline.alerts.health import DEFAULT_THRESHOLD, update_health
 from redline.alerts.messages import removed_alert, restored_alert, summarize
 from redline.core.model import SourceStatus
+from redline.core.stop import stop_reason, stop_requested
 from redline.core.errors import RedlineError
 from redline.core.model import CheckOutcome, FetchResult, Source
 from redline.core.urls import is_home_url
@@ -212,6 +213,9 @@ def check_batch(sources: Sequence[Source], *, archive: Archive, fetcher: Fetcher
     route = sinks if callable(sinks) else (lambda _source: sinks)
 
     def one(source: Source) -> CheckOutcome:
+        if stop_requested():   # SIGTERM, Ctrl-C or the orchestration server gone: start no new check
+            return CheckOutcome(source=source.name, url=source.url, error=f"not checked: the run was stopped "
+                                f"({stop_reason()})")
         try:
             with source_lock(archive.root, source.name):  # the check and its health update, as one
                 outcome = check_source(source, archive=archive, fetcher=fetcher, run_id=run_id, sinks=route(source),

@@ -24,6 +24,7 @@ from typing import Iterator
 
 import httpx
 
+from redline.core.stop import Stopped, stop_reason, stop_requested
 from redline.core.errors import PrefectUnavailable
 from redline.ingest.transport import tls_context
 
@@ -87,6 +88,8 @@ def local_server(prefect_home: Path, *, timeout: float | None = None, ui: bool =
     try:
         deadline = time.monotonic() + timeout
         while not healthy(api_url):
+            if stop_requested():   # a signal while the server starts (redline.orchestration.supervise)
+                raise Stopped(stop_reason() or "", finished=True)
             if proc.poll() is not None:
                 raise PrefectUnavailable(
                     f"the local Prefect server exited with code {proc.returncode} while starting; see {log_path}")

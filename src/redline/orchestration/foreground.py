@@ -11,15 +11,21 @@ from redline.core.process import settle
 from redline.discovery.cycle import ListingOutcome
 from redline.orchestration.api import foreground_run
 from redline.orchestration.flows import discover, monitor
+from redline.orchestration.supervise import run_supervised
 
 
-def run_monitor_flow(settings: Settings, *, names: Sequence[str] = (), tags: Sequence[str] = ()):
-    """Run the `monitor` flow once against the Prefect API already configured."""
+def run_monitor_flow(settings: Settings, *, names: Sequence[str] = (), tags: Sequence[str] = (),
+                     api_url: str | None = None):
+    """Run the `monitor` flow once against the Prefect API already configured, supervised
+    (redline.orchestration.supervise: a signal or the server going away raises Stopped)."""
     settle()  # Prefect's ~1 s of imports, out of the garbage collector's way (the command's process only)
 
-    with foreground_run():
-        result = monitor(sources=list(names) or None, tags=list(tags) or None,
-                         sources_file=str(settings.sources), archive=str(settings.archive))
+    def call() -> dict:
+        with foreground_run():
+            return monitor(sources=list(names) or None, tags=list(tags) or None,
+                           sources_file=str(settings.sources), archive=str(settings.archive))
+
+    result = run_supervised(call, api_url=api_url)
     return [CheckOutcome(**o) for o in result["outcomes"]], result["delivery"]
 
 
