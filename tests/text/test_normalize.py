@@ -363,3 +363,16 @@ def test_a_lone_template_class_on_an_unknown_site_is_not_taken_for_a_known_templ
     html = f"<html><body>{container}" + "".join(f"<p>{p}</p>" for p in PARAS) + "</div></body></html>"
     assert detect_profile(html, "https://example.org/a.html") == "generic"
     assert normalize(html).text == "\n".join(PARAS)
+
+
+def test_an_xhtml_page_prints_no_xml_parsed_as_html_warning() -> None:
+    # In a fresh interpreter with Python's default warning filters, as a run has them.
+    import subprocess
+    import sys
+    page = ('<?xml version="1.0" encoding="utf-8"?>\n<x:html xmlns:x="http://www.w3.org/1999/xhtml">'
+            "<x:body><x:p>Statement text of the page, long enough to count as prose.</x:p></x:body></x:html>")
+    code = ("import sys; from redline.text.normalize import normalize; "
+            "print(normalize(sys.stdin.read()).text)")
+    done = subprocess.run([sys.executable, "-c", code], input=page, capture_output=True, text=True, check=True)
+    assert "Statement text of the page" in done.stdout
+    assert done.stderr == ""

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import warnings
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag, XMLParsedAsHTMLWarning
 from bs4.element import Declaration, Doctype, PageElement, ProcessingInstruction
 
 from redline.core.textutil import INVISIBLE
@@ -123,6 +124,12 @@ def _lines(el: Tag) -> list[str]:
             stack.append((iter(child.children), block))
     flush()
     return out
+
+
+# An XHTML page (<?xml ...?>, <html:html>) is read by the HTML parser on purpose: its text is what
+# matters, and bs4's ten-line advice to use an XML parser would otherwise reach the operator's terminal
+# on every run. One process-wide filter (warnings.catch_warnings is not thread-safe).
+warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
 
 
 def _parse(html: str) -> BeautifulSoup:
