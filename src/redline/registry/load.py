@@ -27,6 +27,7 @@ from redline.core.config import default_registry_path
 from redline.core.errors import ConfigError, RegistryError
 from redline.core.model import Source
 from redline.core.urls import ascii_host, redact_password
+from redline.text.masks import mask_problem
 from redline.text.profiles import PROFILES as SITE_PROFILES
 
 # "auto" lets normalize detect the template; the others are profiles.PROFILES, so a profile
@@ -266,10 +267,8 @@ def _parse_entry(entry: dict, registry_path: Path) -> tuple[Source | None, list[
 
     masks = _string_list(entry, "masks", problems)
     for mask in masks:
-        try:
-            re.compile(mask)
-        except re.error as exc:
-            problems.append(f"mask {_quote(mask)} is not a valid regular expression: {exc}")
+        if (problem := mask_problem(mask)) is not None:
+            problems.append(f"mask {_quote(mask)} is not a valid regular expression: {problem}")
 
     baseline: str | None = None
     if "baseline" in entry:
