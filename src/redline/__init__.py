@@ -40,6 +40,7 @@ _EXPORTS: dict[str, str] = {
     "RedlineError": "redline.core.errors",
     "ConfigError": "redline.core.errors",
     "RegistryError": "redline.core.errors",
+    "MaskError": "redline.core.errors",
     "ArchiveError": "redline.core.errors",
     "NotFoundError": "redline.core.errors",
     "FetchError": "redline.core.errors",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from redline.ingest.charset import codec_name, decode_body, is_probably_text, media_type
+from redline.ingest.charset import codec_name, decode, decode_body, is_probably_text, media_type
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mfa"
 ZH_PAGE = FIXTURES / "cw_zh_presser_t1624087_2018-12-21_cyber.html"
@@ -160,3 +160,35 @@ def test_is_probably_text_accepts_html_xml_and_text(content_type, body):
 ])
 def test_is_probably_text_rejects_pdf_and_binary(content_type, body):
     assert not is_probably_text(content_type, body)
+
+
+# A page declared UTF-8 twice (header and <meta>) with a handful of legitimate non-ASCII characters.
+DECLARED_UTF8 = ('<html><head><meta charset="utf-8"></head><body><p>“We welcome the café talks,” the '
+                 "spokesperson said, naïvely or not.</p></body></html>").encode()
+
+
+def test_a_declared_utf8_page_with_one_stray_byte_stays_utf8_with_that_byte_as_replacement():
+    cut = DECLARED_UTF8.index(b"the spokesperson")
+    d = decode(DECLARED_UTF8[:cut] + b"\xa0" + DECLARED_UTF8[cut:], "text/html; charset=utf-8")
+    assert (d.encoding, d.source, d.replaced) == ("utf-8", "header", 1)
+    assert "“We welcome the café talks,” \ufffdthe spokesperson said, naïvely" in d.text
+    assert decode_body(DECLARED_UTF8[:cut] + b"\xa0" + DECLARED_UTF8[cut:], "text/html")[1:] == ("utf-8", "meta")
+
+
+def test_a_declared_charset_that_decodes_all_but_a_few_bytes_wins_even_on_an_ascii_page():
+    d = decode(b'<meta charset="utf-8"><p>Plain\xa0text, one stray byte.</p>', "text/html")
+    assert (d.encoding, d.source, d.replaced) == ("utf-8", "meta", 1)
+    assert d.text.count("\ufffd") == 1
+
+
+def test_a_page_whose_non_ascii_bytes_all_fail_the_declared_charset_is_detected():
+    body = ("<p>" + "Le ministère a publié un communiqué sur la sécurité. " * 4 + "</p>").encode("cp1252")
+    d = decode(body, "text/html; charset=utf-8")
+    assert d.source == "detected" and "ministère a publié" in d.text and d.replaced == 0
+
+
+def test_every_undecodable_byte_is_counted_utf16_included():
+    body = '<meta charset="utf-8"><p>café “We” naïve</p>'.encode().replace(b"We", b"\xe5\xa4 We \xff")
+    assert decode(body, None).replaced == 3
+    assert decode(codecs.BOM_UTF16_LE + "<p>x</p>".encode("utf-16-le") + b"\x00", None).replaced == 1
+    assert decode("<p>外交部</p>".encode(), None).replaced == 0

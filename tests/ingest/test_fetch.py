@@ -415,3 +415,17 @@ def test_transports_share_one_tls_context_that_still_verifies_certificates() -> 
     contexts = [guarded_transport(AddressPolicy.of(False))._pool._ssl_context for _ in range(2)]
     assert contexts[0] is contexts[1]
     assert contexts[0].verify_mode == ssl.CERT_REQUIRED and contexts[0].check_hostname
+
+
+def test_a_stray_byte_in_a_declared_utf8_page_is_recorded_in_the_capture_metadata():
+    from redline.store.warc import build_capture_warc
+
+    body = '<meta charset="utf-8"><p>“We welcome the café talks.”\xa0</p>'.encode().replace(b"\xc2\xa0", b"\xa0")
+    with make(serve(httpx.Response(200, headers={"content-type": "text/html; charset=utf-8"},
+                                   content=body))) as fetcher:
+        result = fetcher.fetch(EN_URL)
+    assert (result.encoding, result.encoding_source, result.undecodable_bytes) == ("utf-8", "header", 1)
+    assert "“We welcome the café talks.”\ufffd" in result.text
+    data, *_ = build_capture_warc(result)
+    import gzip
+    assert b"undecodable_bytes: 1\r\n" in gzip.decompress(data)

@@ -85,6 +85,29 @@ def test_unreachable_source_fails_in_one_line_and_others_still_run(stack) -> Non
     assert stack.archive.source_row("dead")["failures"] == 1
 
 
+
+def test_a_mask_that_backtracks_for_ever_is_refused_in_one_line_and_the_run_goes_on(stack) -> None:
+    import dataclasses
+    import time
+
+    cycle(stack)
+    name = first_statement(stack)
+    stack.serve(name, stack.seeds[name] + "\n" + "a" * 32 + "b")   # (a|aa)+$ backtracks on it for ever
+    for other in stack.seeds:
+        if other != name:
+            stack.serve(other, stack.seeds[other].replace(*WORDING))
+    sources = [dataclasses.replace(s, masks=("(a|aa)+$",)) if s.name == name else s
+               for s in stack.registry.statements()]
+    before = len(stack.archive.versions(name))
+    start = time.monotonic()
+    out = {o.source: o for o in check_batch(sources, archive=stack.archive, fetcher=stack.fetcher, run_id="t")}
+    assert time.monotonic() - start < 30
+    assert out[name].error == (f"mask '(a|aa)+$' of source {name!r} refused: it ran for over 1 s on this page "
+                               "(nested repeats like (a+)+ can run for ever); simplify it in the sources file")
+    assert len(stack.archive.versions(name)) == before and out[name].alert_id is None
+    assert all(o.error is None for n, o in out.items() if n != name)
+    assert stack.archive.source_row(name)["failures"] == 1
+
 PLACEHOLDER = FIXTURES / "mfa" / "toruoga_placeholder_system_maintenance_t20210325_9170713.html"
 
 

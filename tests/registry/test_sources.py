@@ -336,3 +336,16 @@ def test_default_registry_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert default_registry_path({"REDLINE_SOURCES": str(other)}, cwd=tmp_path) == other.resolve()
     monkeypatch.setenv("REDLINE_SOURCES", str(other))
     assert sources_mod.DEFAULT_REGISTRY == other.resolve()
+
+
+@pytest.mark.parametrize("url", ['"http://alice:s3cretpw@e.org/p"', '"http://alice:s3cretpw@e.org:99999/"',
+                                 '"ftp://alice:s3cretpw@e.org/"', '"http://alice:s3cretpw@e.org/a b"'])
+def test_url_with_credentials_error_never_echoes_the_password(url: str) -> None:
+    line = one_problem(entry(name='"a"', url=url))
+    assert "s3cretpw" not in line and "alice:***@e.org" in line
+
+
+def test_unicode_host_and_its_punycode_form_are_one_source() -> None:
+    line = one_problem(entry(name='"a"', url='"https://bücher.example/p"')
+                       + entry(name='"b"', url='"https://xn--bcher-kva.example/p"'))
+    assert line.startswith('sources.toml: source #2 "b": duplicate url "https://xn--bcher-kva.example/p"')

@@ -2,7 +2,8 @@
 
     RedlineError                 every expected failure; the CLI prints str(err) on one line
     ├── ConfigError              a bad sources file or setting (names file, entry, key)
-    │   └── RegistryError        one or more problems in a sources file (.problems)
+    │   ├── RegistryError        one or more problems in a sources file (.problems)
+    │   └── MaskError            a source's mask took too long on a page and is refused
     ├── ArchiveError             the archive cannot be read or written
     │   └── NotFoundError        no such source / version in the archive
     ├── FetchError               a page could not be fetched (carried in FetchResult.error)
@@ -24,6 +25,20 @@ class RegistryError(ConfigError):
     def __init__(self, problems: list[str]):
         self.problems = list(problems)
         super().__init__("\n".join(self.problems))
+
+
+class MaskError(ConfigError):
+    """A mask regex ran past its time limit (catastrophic backtracking: ``(a+)+$``)."""
+
+    def __init__(self, pattern: str, seconds: float):
+        self.pattern, self.seconds = pattern, seconds
+        super().__init__(self.line())
+
+    def line(self, source: str | None = None) -> str:
+        """One line naming the mask (and the source, when given) and what to do."""
+        of = f" of source {source!r}" if source else ""
+        return (f"mask {self.pattern!r}{of} refused: it ran for over {self.seconds:g} s on this page (nested "
+                f"repeats like (a+)+ can run for ever); simplify it in the sources file")
 
 
 class ArchiveError(RedlineError):

@@ -90,6 +90,7 @@ class FetchResult:
     text: str | None = None                      # decoded body (None for 304, errors, non-text)
     encoding: str | None = None                  # how .text was decoded ("utf-8", "gb18030", ...)
     encoding_source: str | None = None           # "bom" | "header" | "meta" | "detected" | "default"
+    undecodable_bytes: int = 0                   # bytes of .body not valid in .encoding: U+FFFD in .text
     redirects: tuple[tuple[int, str], ...] = ()  # (status, Location URL) for each hop, in order
     not_modified: bool = False                   # a 304 answer to a conditional GET
     error: str | None = None                     # one line: what went wrong, None when fine

@@ -3,7 +3,8 @@
 The same statement reached by another URL is the same statement:
 
 - ``normalize_url`` gives the address to fetch: absolute, no fragment, no
-  tracking parameters (``utm_*``, ``spm``, ...), host lowercase, default port dropped.
+  tracking parameters (``utm_*``, ``spm``, ...), host lowercase and in its ASCII
+  (punycode) form (``bücher.example`` = ``xn--bcher-kva.example``), default port dropped.
 - ``url_key`` gives the address to compare: also no scheme (http = https), no
   ``www.``, host aliases merged (``mfa.gov.cn`` = ``fmprc.gov.cn``), ``/mfa_eng/``
   read as ``/eng/``, ``index.html`` / ``default.shtml`` read as their folder.
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import idna
 
 from redline.core.textutil import valid_date
 
@@ -37,8 +40,8 @@ _HOME_PATH = re.compile(r"^/(?:[^/]+/)?(?:(?:index|default)\.s?html?)?$", re.I)
 
 def normalize_url(href: str, base: str | None = None) -> str | None:
     """The address to fetch for a link: absolute, http(s) only, no fragment, no tracking
-    parameters, scheme and host lowercase, default port dropped. None for no page link
-    (``javascript:``, ``mailto:``, a bare ``#anchor``, another scheme)."""
+    parameters, scheme and host lowercase, the host in its ASCII form, default port dropped.
+    None for no page link (``javascript:``, ``mailto:``, a bare ``#anchor``, another scheme)."""
     href = (href or "").strip()
     if not href or href.startswith("#"):
         return None
@@ -49,7 +52,7 @@ def normalize_url(href: str, base: str | None = None) -> str | None:
     except ValueError:
         return None
     scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
+    host = ascii_host(parts.hostname or "")
     if scheme not in _DEFAULT_PORTS or not host:
         return None
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
@@ -57,6 +60,33 @@ def normalize_url(href: str, base: str | None = None) -> str | None:
                        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)]
                       ) if parts.query else ""
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+
+
+def ascii_host(host: str) -> str:
+    """A host name lowercase and in the ASCII form DNS and the fetcher use: ``Bücher.example`` ->
+    ``xn--bcher-kva.example`` (IDNA 2008 with UTS #46 mapping, as httpx does). A name that is not a
+    valid IDNA name (or an IP address) comes back lowercase, unchanged otherwise."""
+    host = host.lower()
+    if host.isascii():
+        return host
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        return host
+
+
+def redact_password(url: str) -> str:
+    """`url` with the password of its user part shown as ``***`` (``http://alice:***@host/``), for messages;
+    unchanged when it carries none."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    userinfo, at, hostport = rest[:end].rpartition("@")
+    user, colon, _password = userinfo.partition(":")
+    if not at or not colon:
+        return url
+    return f"{scheme}://{user}:***@{hostport}{rest[end:]}"
 
 
 def _site(host: str) -> str:
@@ -99,7 +129,7 @@ def doc_key(url: str) -> str | None:
     if ident is None:
         return None
     parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    host = ascii_host(parts.hostname or "")
     if "_" in ident:
         for family, hosts in DOC_FAMILIES.items():
             if any(host == h or host.endswith("." + h) for h in hosts):

@@ -4,19 +4,22 @@ Order: byte-order mark, the Content-Type header's charset, a <meta> / XML
 declaration in the first 4 KB, then detection (valid UTF-8 first, then
 charset-normalizer), and last UTF-8 with replacement characters. A missing
 header charset never means ISO-8859-1. A declared charset that does not fit the
-bytes is passed over; one that fails on only a stray byte or two (a truncated
-character, common on CMS pages) is kept, since detection would turn the whole
-page into mojibake for that one byte.
+bytes is passed over; one that fails on only a few bytes (a stray 0xA0, a
+truncated character: common on CMS pages) is kept and those bytes become U+FFFD,
+counted in ``Decoded.replaced``, since detection would turn the whole page into
+mojibake for them.
 """
 from __future__ import annotations
 
 import codecs
 import re
+from dataclasses import dataclass
 
 import charset_normalizer
 
 PRESCAN_BYTES = 4096
-TOLERATED_BAD_BYTES = 8
+TOLERATED_BAD_BYTES = 8  # at most this many bytes that do not decode, and
+STRAY_BYTES = 2          # either no more than these, or fewer than the non-ASCII bytes that do decode
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 # Labels pages use for a charset whose superset is what the server really sends (WHATWG Encoding).
@@ -26,6 +29,16 @@ _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([^\s"';,]+)""", re.I)
 _META_CHARSET = re.compile(rb"""<meta\b[^>]*?\bcharset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.I)
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9_.:\-]+)""", re.I)
 _ASCII = bytes(range(128))
+_MARK = "\udc00"  # a lone surrogate: no strict decoder yields one, so each stands for a byte that failed
+
+
+def _mark_bad_bytes(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return _MARK * max(1, exc.end - exc.start), exc.end
+
+
+codecs.register_error("redline-mark", _mark_bad_bytes)  # surrogateescape fails on bytes < 0x80 (UTF-16)
 
 _TEXT_MARKERS = ("text/", "html", "xml")
 _GENERIC_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream", "application/unknown",
@@ -53,25 +66,24 @@ def codec_name(label: str | None) -> str | None:
     return _SUPERSETS.get(name, name)
 
 
-def _bad_bytes(body: bytes, encoding: str, limit: int) -> int:
-    """How many bytes of body fail to decode (counting stops once past limit)."""
-    bad, pos = 0, 0
-    while pos < len(body):
-        try:
-            body[pos:].decode(encoding)
-            break
-        except UnicodeDecodeError as exc:
-            bad += max(1, exc.end - exc.start)
-            pos += max(1, exc.end)
-            if bad > limit:
-                break
-    return bad
+def _bad_bytes(body: bytes, encoding: str) -> int:
+    """How many bytes of body do not decode in `encoding` (one pass)."""
+    try:
+        body.decode(encoding)
+        return 0
+    except UnicodeDecodeError:
+        return body.decode(encoding, errors="redline-mark").count(_MARK)
 
 
-def _fits(body: bytes, encoding: str) -> bool:
-    """body decodes strictly, or all but a stray few bytes (<= 5% of its non-ASCII bytes) do."""
-    bad = _bad_bytes(body, encoding, TOLERATED_BAD_BYTES)
-    return bad == 0 or (bad <= TOLERATED_BAD_BYTES and bad * 20 <= len(body.translate(None, _ASCII)))
+def _fits(body: bytes, encoding: str, *, strays: int = 0) -> int | None:
+    """The bytes that fail to decode when body decodes in `encoding` strictly, or all but a few of its bytes
+    do (at most TOLERATED_BAD_BYTES, and no more than `strays` or fewer than the non-ASCII bytes that decode:
+    a page in another charset fails on nearly all of those); None when it does not fit."""
+    bad = _bad_bytes(body, encoding)
+    if bad == 0 or (bad <= TOLERATED_BAD_BYTES and (bad <= strays or
+                                                     bad < len(body.translate(None, _ASCII)) - bad)):
+        return bad
+    return None
 
 
 def _declared(body: bytes, content_type: str | None) -> list[tuple[str, str]]:
@@ -87,28 +99,52 @@ def _declared(body: bytes, content_type: str | None) -> list[tuple[str, str]]:
     return found
 
 
-def _detect(body: bytes) -> tuple[str, str, str]:
-    if _fits(body, "utf-8"):
-        return body.decode("utf-8", errors="replace"), "utf-8", "detected"
+@dataclass(frozen=True)
+class Decoded:
+    """A body as text: `source` says where `encoding` came from ("bom" | "header" | "meta" | "detected" |
+    "default"); `replaced` counts the bytes that did not decode and are U+FFFD in `text`."""
+
+    text: str
+    encoding: str
+    source: str
+    replaced: int = 0
+
+
+def _decoded(body: bytes, encoding: str, source: str, bad: int | None = None) -> Decoded:
+    text = body.decode(encoding, errors="replace")
+    return Decoded(text, encoding, source, _bad_bytes(body, encoding) if bad is None else bad)
+
+
+def _detect(body: bytes) -> Decoded:
+    bad = _fits(body, "utf-8")
+    if bad is not None:
+        return _decoded(body, "utf-8", "detected", bad)
     best = charset_normalizer.from_bytes(body).best()
     name = codec_name(best.encoding) if best is not None else None
     if name is None:
-        return body.decode("utf-8", errors="replace"), "utf-8", "default"
-    return body.decode(name, errors="replace"), name, "detected"
+        return _decoded(body, "utf-8", "default")
+    return _decoded(body, name, "detected")
+
+
+def decode(body: bytes, content_type: str | None) -> Decoded:
+    """The body as text, in the order the module docstring gives."""
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            return _decoded(body[len(bom):], name, "bom")
+    for name, source in _declared(body, content_type):
+        if name in _WESTERN and not body.isascii() and _bad_bytes(body, "utf-8") == 0:
+            # "iso-8859-1" on bytes that are valid multi-byte UTF-8 is a misconfigured server.
+            return Decoded(body.decode("utf-8"), "utf-8", "detected")
+        bad = _fits(body, name, strays=STRAY_BYTES)
+        if bad is not None:  # the page's own word, even with a few bytes that do not decode
+            return _decoded(body, name, source, bad)
+    return _detect(body)
 
 
 def decode_body(body: bytes, content_type: str | None) -> tuple[str, str, str]:
-    """(text, encoding, source); source is "bom" | "header" | "meta" | "detected" | "default"."""
-    for bom, name in _BOMS:
-        if body.startswith(bom):
-            return body[len(bom):].decode(name, errors="replace"), name, "bom"
-    for name, source in _declared(body, content_type):
-        if name in _WESTERN and not body.isascii() and _bad_bytes(body, "utf-8", 0) == 0:
-            # "iso-8859-1" on bytes that are valid multi-byte UTF-8 is a misconfigured server.
-            return body.decode("utf-8"), "utf-8", "detected"
-        if _fits(body, name):
-            return body.decode(name, errors="replace"), name, source
-    return _detect(body)
+    """(text, encoding, source) of `decode`."""
+    d = decode(body, content_type)
+    return d.text, d.encoding, d.source
 
 
 def is_probably_text(content_type: str | None, body: bytes) -> bool:

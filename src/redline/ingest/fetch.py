@@ -30,7 +30,7 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
-from redline.ingest.charset import decode_body, is_probably_text, media_type
+from redline.ingest.charset import decode, is_probably_text, media_type
 from redline.core.model import FetchResult
 from redline.ingest.netguard import AddressPolicy, AddressRefused, Resolver, resolve
 from redline.ingest.transport import guarded_transport, request_deadline
@@ -227,8 +227,9 @@ class Fetcher:
                 if is_probably_text(content_type, b""):  # a text type, but the bytes are binary (magic, NULs)
                     kind = f"a binary body served as {mime}" if mime else "a binary body without a Content-Type"
                 return result(body=hop.body, error=f"not an HTML page ({kind})"), False, None
-            text, encoding, source = decode_body(hop.body, content_type)
-            return result(body=hop.body, text=text, encoding=encoding, encoding_source=source), False, None
+            d = decode(hop.body, content_type)
+            return result(body=hop.body, text=d.text, encoding=d.encoding, encoding_source=d.source,
+                          undecodable_bytes=d.replaced), False, None
 
     # -- one request: politeness, streaming, body cap -------------------------------------------------------
 

@@ -15,7 +15,7 @@ from redline.alerts.health import DEFAULT_THRESHOLD, update_health
 from redline.alerts.messages import removed_alert, restored_alert, summarize
 from redline.core.model import SourceStatus
 from redline.core.stop import stop_reason, stop_requested
-from redline.core.errors import RedlineError
+from redline.core.errors import MaskError, RedlineError
 from redline.core.model import CheckOutcome, FetchResult, Source
 from redline.core.urls import is_home_url
 from redline.ingest.charset import decode_body
@@ -149,18 +149,24 @@ def _check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id:
                              profile_asked=source.profile)
         return outcome
 
-    error = None
+    error, previous, versions, verdict = None, None, [], None
     if gone:  # never archived: more likely a wrong address than a removed statement
         error = f"{gone}; nothing was archived from this address yet"
     elif not norm.text.strip():
         error = f"{result.final_url} has no text after normalization"
+    else:
+        previous, versions = _previous_text(archive, source, state)
+        try:
+            verdict = None if previous in (None, norm.text) else \
+                classify_mod.classify(previous, norm.text, masks=source.masks)
+        except MaskError as exc:  # refused: this check is recorded with the error, the run goes on
+            error = exc.line(source.name)
     if error:
         archive.record_check(source.name, result, run_id=run_id, warc=warc, raw_sha256=raw_sha,
                              profile=norm.profile, normalizer_version=NORMALIZER_VERSION, error=error)
         outcome.error = error
         return outcome
 
-    previous, versions = _previous_text(archive, source, state)
     alert = None
     if previous is None or norm.text != previous:
         new = NewVersion(text=norm.text, title=norm.title or source.title, origin="capture",
@@ -170,7 +176,6 @@ def _check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id:
             outcome.change = "first"
         else:
             d = diff_texts(previous, norm.text)
-            verdict = classify_mod.classify(previous, norm.text, masks=source.masks)
             change = NewChange(verdict.kind, verdict.reasons, asdict(d.stats))
             outcome.change = verdict.kind
             if verdict.kind == "substantive":

@@ -26,6 +26,8 @@ from urllib.parse import urlsplit
 from redline.core.config import default_registry_path
 from redline.core.errors import ConfigError, RegistryError
 from redline.core.model import Source
+from redline.core.urls import ascii_host, redact_password
+from redline.text.masks import mask_problem
 from redline.text.profiles import PROFILES as SITE_PROFILES
 
 # "auto" lets normalize detect the template; the others are profiles.PROFILES, so a profile
@@ -265,10 +267,8 @@ def _parse_entry(entry: dict, registry_path: Path) -> tuple[Source | None, list[
 
     masks = _string_list(entry, "masks", problems)
     for mask in masks:
-        try:
-            re.compile(mask)
-        except re.error as exc:
-            problems.append(f"mask {_quote(mask)} is not a valid regular expression: {exc}")
+        if (problem := mask_problem(mask)) is not None:
+            problems.append(f"mask {_quote(mask)} is not a valid regular expression: {problem}")
 
     baseline: str | None = None
     if "baseline" in entry:
@@ -304,20 +304,21 @@ def _check_name(name: str) -> list[str]:
 def _check_url(url: str) -> list[str]:
     if not url:
         return ['key "url" is empty']
+    shown = _quote(redact_password(url))  # a password never reaches a message
     if any(ch.isspace() for ch in url):
-        return [f"url {_quote(url)} contains whitespace"]
+        return [f"url {shown} contains whitespace"]
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 (raises ValueError for a bad port)
     except ValueError as exc:
-        return [f"url {_quote(url)} is not a valid URL: {exc}"]
+        return [f"url {shown} is not a valid URL: {exc}"]
     if parts.scheme.lower() not in ("http", "https"):
-        shown = f"{parts.scheme}:" if parts.scheme else "no scheme"
-        return [f"url {_quote(url)} must start with http:// or https:// (has {shown})"]
+        has = f"{parts.scheme}:" if parts.scheme else "no scheme"
+        return [f"url {shown} must start with http:// or https:// (has {has})"]
     if not parts.hostname:
-        return [f"url {_quote(url)} has no host"]
+        return [f"url {shown} has no host"]
     if parts.username is not None or parts.password is not None:
-        return [f"url {_quote(url)} must not carry a user name or password"]
+        return [f"url {shown} must not carry a user name or password"]
     return []
 
 
@@ -337,10 +338,11 @@ def _resolve_baseline(registry_path: Path, baseline: str) -> Path:
 
 
 def _url_key(url: str) -> str:
-    """URLs that fetch the same page compare equal: scheme and host case, default port, fragment."""
+    """URLs that fetch the same page compare equal: scheme and host case, a host's Unicode and punycode
+    forms, default port, fragment."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
+    host = ascii_host(parts.hostname or "")
     port = parts.port
     netloc = host if port in (None, {"http": 80, "https": 443}.get(scheme)) else f"{host}:{port}"
     return f"{scheme}://{netloc}{parts.path or '/'}" + (f"?{parts.query}" if parts.query else "")

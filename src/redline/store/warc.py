@@ -128,7 +128,8 @@ def build_capture_warc(result: FetchResult, *, revisit_of: RevisitOf | None = No
     if (revisit or result.not_modified) and single_record(result) and not metadata:
         return buf.getvalue(), offset, length, record_id, revisit  # keep unchanged checks small
     meta = {"redirects": [list(r) for r in result.redirects], "encoding": result.encoding,
-            "encoding_source": result.encoding_source, "error": result.error,
+            "encoding_source": result.encoding_source, "undecodable_bytes": result.undecodable_bytes or None,
+            "error": result.error,
             "attempts": result.attempts, "elapsed": result.elapsed, **(metadata or {})}
     writer.write_record(writer.create_warc_record(
         uri, "metadata", payload=io.BytesIO(warc_fields(meta)),

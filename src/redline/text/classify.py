@@ -11,7 +11,9 @@
       half-width forms ("，" vs ","), NBSP, zero-width characters (NFKC and a few
       mappings); punctuation between digits stays significant ("1.5" vs "15");
     * text inside a source's mask regexes (date stamps, visitor counters): every
-      match is replaced by one fixed token in both texts before comparing.
+      match is replaced by one fixed token in both texts before comparing. Masks are
+      operator input: they run on the ``regex`` engine (Python's syntax) with a time
+      limit, and a mask that exceeds it raises MaskError instead of hanging the run.
   Reasons: "only whitespace", "only punctuation/typography", "only inside masks:
   <pattern>", or, when several apply, each without "only".
 - "substantive": the words differ. Letter case counts: "Leading" -> "leading" is
@@ -28,11 +30,11 @@ import unicodedata
 from collections.abc import Sequence
 
 from redline.text.diff import CJK_RANGES, DELETE, EQUAL, diff_tokens
+from redline.text.masks import MASK_SECONDS, MASK_TOKEN, compile_masks, mask_pair
 from redline.core.model import Classification
 
 __all__ = ["classify", "compile_masks", "words", "MASK_TOKEN"]
 
-MASK_TOKEN = "\ue000"      # private use: what every mask match becomes (survives NFKC, is no punctuation)
 _DIFF_TIMEOUT = 2.0        # seconds for finding the reasons (they may come out coarser); never changes the kind
 
 _CJK_AND_PUNCT = CJK_RANGES + "\u3000-\u303f\uff00-\uffef"
@@ -47,23 +49,6 @@ _TYPOGRAPHY = str.maketrans({
     "\u3002": ".", "\u3001": ",",
     **dict.fromkeys("\u00ad\u200b\u200c\u200d\u2060\ufeff", None),
 })
-
-
-def compile_masks(patterns: Sequence[str]) -> list[re.Pattern[str]]:
-    """Compile a source's mask regexes; ValueError naming the first bad one."""
-    compiled = []
-    for pattern in patterns:
-        if not isinstance(pattern, str):
-            raise ValueError(f"mask {pattern!r}: not a string")
-        try:
-            compiled.append(re.compile(pattern))
-        except re.error as e:
-            raise ValueError(f"mask {pattern!r}: not a valid regular expression: {e}") from None
-    return compiled
-
-
-def _mask(text: str, pattern: re.Pattern[str]) -> str:
-    return pattern.sub(lambda m: MASK_TOKEN if m.group() else "", text)
 
 
 def _whitespace(text: str) -> str:
@@ -91,15 +76,15 @@ def words(text: str) -> list[str]:
     return [word or other for word, other in _WORD_TOKEN.findall(_typography(text)) if word or not _is_punct(other)]
 
 
-def classify(a: str, b: str, *, masks: Sequence[str] = ()) -> Classification:
-    """Old text a against new text b: "none", "trivial" or "substantive", with reasons."""
+def classify(a: str, b: str, *, masks: Sequence[str] = (), mask_seconds: float = MASK_SECONDS) -> Classification:
+    """Old text a against new text b: "none", "trivial" or "substantive", with reasons.
+    MaskError when a mask runs over `mask_seconds` on the two texts."""
     if a == b:
         return Classification("none")
     masked: list[str] = []
     for pattern in compile_masks(masks):
-        before_a, before_b = a, b
-        a, b = _mask(a, pattern), _mask(b, pattern)
-        if [m.group() for m in pattern.finditer(before_a)] != [m.group() for m in pattern.finditer(before_b)]:
+        a, b, differ = mask_pair(a, b, pattern, seconds=mask_seconds)
+        if differ:
             masked.append(pattern.pattern)
     pa, pb = _paragraphs(a), _paragraphs(b)
     if [w for p in pa for w in p] != [w for p in pb for w in p]:     # the words of a != the words of b

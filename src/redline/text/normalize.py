@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4 import BeautifulSoup, CData, Comment, NavigableString, Tag, XMLParsedAsHTMLWarning
 from bs4.element import Declaration, Doctype, PageElement, ProcessingInstruction
 
 from redline.core.textutil import INVISIBLE
@@ -125,6 +126,12 @@ def _lines(el: Tag) -> list[str]:
     return out
 
 
+# An XHTML page (<?xml ...?>, <html:html>) is read by the HTML parser on purpose: its text is what
+# matters, and bs4's ten-line advice to use an XML parser would otherwise reach the operator's terminal
+# on every run. One process-wide filter (warnings.catch_warnings is not thread-safe).
+warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
+
+
 def _parse(html: str) -> BeautifulSoup:
     return BeautifulSoup(html, "lxml")
 
@@ -169,53 +176,78 @@ _PARA_TAGS = ("p", "td", "pre", "blockquote", "li", "dd", "h2", "h3", "h4")
 _WIDEN_SHARE = 0.6  # the chosen block must hold at least this share of the page's prose
 
 
-def _prose_lengths(root: Tag) -> tuple[dict[int, int], dict[int, int]]:
-    """For every element: characters of text outside links, and of all text."""
+_COUNTED = (NavigableString, CData)  # the string types get_text() joins (no comments, <rt>, <rp>...)
+
+
+def _prose_lengths(root: Tag) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
+    """For every element under root (and root): characters of text outside links, of all text, and the
+    commas in its get_text(). One walk, each count summed from the children up: linear in the page
+    (walking every string's parents was quadratic in the nesting depth)."""
     prose: dict[int, int] = {}
     total: dict[int, int] = {}
-    for s in root.find_all(string=True):
-        if isinstance(s, _NOT_TEXT):
-            continue
-        n = len(s.strip())
-        if not n:
-            continue
-        in_link = s.find_parent("a") is not None
-        for parent in s.parents:
-            key = id(parent)
-            total[key] = total.get(key, 0) + n
-            if not in_link:
-                prose[key] = prose.get(key, 0) + n
-            if parent is root:
-                break
-    return prose, total
+    commas: dict[int, int] = {}
+    in_link = root.name == "a" or root.find_parent("a") is not None
+    # (element, its children, inside an <a>, [prose, total, commas] so far); iterative: deep pages
+    stack: list[tuple[Tag, Iterator[PageElement], bool, list[int]]] = [(root, iter(root.children), in_link,
+                                                                         [0, 0, 0])]
+    while stack:
+        el, children, linked, counts = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            for table, n in zip((prose, total, commas), counts):
+                if n:
+                    table[id(el)] = n
+            if stack:
+                above = stack[-1][3]
+                for i, n in enumerate(counts):
+                    above[i] += n
+        elif isinstance(child, Tag):
+            stack.append((child, iter(child.children), linked or child.name == "a", [0, 0, 0]))
+        elif isinstance(child, NavigableString) and not isinstance(child, _NOT_TEXT):
+            if type(child) in _COUNTED:
+                counts[2] += child.count(",") + child.count("，")
+            n = len(child.strip())
+            if n:
+                counts[1] += n
+                if not linked:
+                    counts[0] += n
+    return prose, total, commas
+
+
+def _decompose(elements: Iterable[Tag], *, keep: Callable[[Tag], bool] = lambda el: False) -> None:
+    """Decompose each of `elements` (in document order) that is not `keep` and not inside one decomposed
+    before. Linear: bs4's `decomposed` property searches the element's whole subtree (for a tag named
+    "_decomposed"), which made nested chrome quadratic."""
+    gone: set[int] = set()
+    for el in elements:
+        if id(el) not in gone and not keep(el):
+            gone.update(map(id, el.descendants))
+            el.decompose()
 
 
 def _strip_chrome(root: Tag) -> None:
     """Drop chrome-looking parts (nav, header, footer, share bars...) unless they hold most of the page."""
-    prose, _ = _prose_lengths(root)
+    prose, _, _ = _prose_lengths(root)
     whole = max(prose.get(id(root), 0), 1)
     doomed = [el for el in root.find_all(True)
               if el.name in _CHROME_TAGS
               or _CHROME_ATTR.search(" ".join(el.get("class") or []) + " " + str(el.get("id") or ""))]
-    for el in doomed:
-        if not el.decomposed and prose.get(id(el), 0) < 0.3 * whole:
-            el.decompose()
+    _decompose(doomed, keep=lambda el: prose.get(id(el), 0) >= 0.3 * whole)
 
 
 def _generic_block(soup: BeautifulSoup) -> Tag:
     root = soup.body or soup
-    for el in root.find_all(list(_SKIP)):
-        el.decompose()
+    _decompose(root.find_all(list(_SKIP)))
     _strip_chrome(root)
-    prose, total = _prose_lengths(root)
+    prose, total, commas = _prose_lengths(root)
     scores: dict[int, float] = {}
     tags: dict[int, Tag] = {}
     for para in root.find_all(_PARA_TAGS):
         n = prose.get(id(para), 0)
         if n < 25:
             continue
-        text = para.get_text()
-        score = 1 + text.count(",") + text.count("，") + min(n // 100, 3)
+        score = 1 + commas.get(id(para), 0) + min(n // 100, 3)
         for parent, share in ((para.parent, 1.0), (para.parent.parent if para.parent else None, 0.5)):
             if isinstance(parent, Tag):
                 tags[id(parent)] = parent
@@ -292,9 +324,7 @@ def is_placeholder(html: str) -> bool:
 
 # --------------------------------------------------------------------------- normalize
 def _drop(soup: BeautifulSoup, selectors: tuple[str, ...]) -> None:
-    for el in soup.select(", ".join(selectors)) if selectors else ():
-        if not el.decomposed:
-            el.decompose()
+    _decompose(soup.select(", ".join(selectors)) if selectors else ())
 
 
 def normalize(html: str, *, profile: str = "auto", url: str | None = None) -> Normalized:
