@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Iterator
@@ -13,6 +11,7 @@ from typing import Iterator
 import feedparser
 import pytest
 
+from support.receiver import Receiver
 from redline.alerts.atom import render_atom_feed, write_atom_feed
 from redline.alerts.sinks import AppriseSink, JsonlSink, NotifyConfig, load_notify_config, split_urls
 from redline.alerts.text import alert_body
@@ -112,36 +111,11 @@ def test_empty_feed_is_valid(tmp_path: Path) -> None:
 # -- Apprise --------------------------------------------------------------------------
 
 
-class _Receiver:
-    """A loopback HTTP endpoint that records JSON POST bodies."""
-
-    def __init__(self) -> None:
-        self.posts: list[dict] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-                length = int(self.headers.get("Content-Length", 0))
-                receiver.posts.append({"path": self.path, "body": json.loads(self.rfile.read(length))})
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-
 @pytest.fixture
-def receiver() -> Iterator[_Receiver]:
-    r = _Receiver()
-    r.thread.start()
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
     yield r
-    r.server.shutdown()
-    r.server.server_close()
+    r.close()
 
 
 def _closed_port() -> int:
@@ -150,7 +124,7 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
-def test_apprise_json_sink_delivers_to_a_loopback_endpoint(receiver: _Receiver) -> None:
+def test_apprise_json_sink_delivers_to_a_loopback_endpoint(receiver: Receiver) -> None:
     url = f"json://127.0.0.1:{receiver.port}/hook"
     sink = AppriseSink(url)
     assert sink.name == url  # nothing secret in it, so nothing redacted

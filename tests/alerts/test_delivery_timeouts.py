@@ -3,14 +3,11 @@ delivery timed out but arrived late is sent again saying so, with a stable id to
 (issue 17, items 2 and 3)."""
 from __future__ import annotations
 
-import json
-import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from support.receiver import Receiver
 from redline.alerts.delivery import deliver_pending
 from redline.alerts.sinks import AppriseSink, JsonlSink
 from redline.core.model import Source
@@ -19,41 +16,11 @@ from redline.store.sqlite import Archive, NewAlert
 ALERTS = 20
 
 
-class Slow:
-    """A loopback endpoint that answers each POST after `delay` seconds (None: never), recording what came."""
-
-    def __init__(self, delay: float | None) -> None:
-        self.posts: list[dict] = []
-        self.release = threading.Event()
-        slow = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-                slow.posts.append(body)
-                if delay is None:
-                    slow.release.wait(30)
-                else:
-                    time.sleep(delay)
-                try:
-                    self.send_response(200)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                except OSError:
-                    pass
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"json://127.0.0.1:{self.server.server_address[1]}/hook?cto=1&rto=1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
+def Slow(delay: float | None) -> Receiver:
+    """An endpoint that answers after `delay` seconds (None: never), with Apprise's timeouts at 1 s."""
+    r = Receiver(delay=delay)
+    r.url += "?cto=1&rto=1"
+    return r
 
 
 @pytest.fixture
@@ -102,7 +69,7 @@ def test_an_alert_that_timed_out_but_arrived_late_is_sent_again_saying_so_with_t
     finally:
         late.close()
     assert delivered == 1 and errors == []
-    first, again = late.posts                            # it did arrive the first time, late
+    first, again = late.bodies                            # it did arrive the first time, late
     assert "sent again" not in first["message"] and "sent again: the last attempt timed out" in again["message"]
     urn = f"id: urn:redline:alert:{alert_id}"
     assert urn in first["message"] and urn in again["message"]   # receivers de-duplicate on it

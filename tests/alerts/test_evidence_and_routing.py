@@ -3,12 +3,11 @@ an HTML body for channels that take HTML, and channels routed by tag or source."
 from __future__ import annotations
 
 import json
-import threading
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from support.receiver import Receiver
 from redline.alerts.atom import render_atom_feed
 from redline.alerts.channels import make_sinks
 from redline.alerts.links import evidence_links, public_url, with_links
@@ -76,33 +75,6 @@ def test_the_atom_feed_links_each_entry_to_its_comparison_and_itself() -> None:
     assert "Wording changed in 1 place" in content and "<del>leading</del>" in content
 
 
-class Receiver:
-    """A loopback endpoint recording Apprise's JSON posts."""
-
-    def __init__(self) -> None:
-        self.posts: list[dict] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                length = int(self.headers.get("Content-Length", 0))
-                receiver.posts.append(json.loads(self.rfile.read(length)))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"json://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def receivers():
     made = [Receiver(), Receiver()]
@@ -115,7 +87,7 @@ def test_a_channel_that_takes_html_gets_the_change_coloured_and_a_plain_one_gets
     html_rx, text_rx = receivers
     AppriseSink(html_rx.url + "?format=html").deliver(with_links(alert(), BASE))
     AppriseSink(text_rx.url).deliver(with_links(alert(), BASE))
-    html_body, text_body = html_rx.posts[0]["message"], text_rx.posts[0]["message"]
+    html_body, text_body = html_rx.bodies[0]["message"], text_rx.bodies[0]["message"]
     assert '<del style="' in html_body and '<ins style="' in html_body and "[-leading-]" not in html_body
     assert f'href="{BASE}/sources/un-zhang/compare?a=1&amp;b=2"' in html_body
     assert "[-leading-]{+central+}" in text_body and "<del" not in text_body
@@ -139,9 +111,9 @@ def test_routes_send_a_tags_alerts_to_their_own_channel_and_every_alert_to_the_g
     stack.serve(other.name, stack.seeds[other.name].replace(*WORDING))
     check_batch(statements, archive=stack.archive, fetcher=stack.fetcher, run_id="two", sinks=sinks.for_source)
     finish_cycle(stack.archive, sinks)
-    assert len(general.posts) == 2                     # every alert
-    assert len(un_only.posts) == 1                     # only the un-tagged source's and un.title in un_only.posts[0]["title"]
-    assert f"{BASE}/sources/{un.name}/compare?a=1&b=2" in un_only.posts[0]["message"]
-    assert not any(other.title in p["title"] for p in un_only.posts)
+    assert len(general.bodies) == 2                     # every alert
+    assert len(un_only.bodies) == 1                     # only the un-tagged source's and un.title in un_only.bodies[0]["title"]
+    assert f"{BASE}/sources/{un.name}/compare?a=1&b=2" in un_only.bodies[0]["message"]
+    assert not any(other.title in p["title"] for p in un_only.bodies)
     line = json.loads(stack.archive.alerts_log.read_text(encoding="utf-8").splitlines()[0])
     assert line["links"]["compare"].startswith(BASE)
