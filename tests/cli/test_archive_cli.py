@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from support.browse_stack import HOSTILE, browse_stack
+from support.browse_stack import browse_stack
 from redline.cli.main import main
 
 
