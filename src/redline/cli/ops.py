@@ -54,32 +54,26 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     with Archive(settings.archive) as archive:
         prepare_archive(archive, registry)
     quiet_prefect_env(settings.archive / ".prefect", verbose=args.verbose)
-    from redline.orchestration.serve import (
-        build_deployments,
-        running_api,
-        serve_forever,
-        serve_state,
-    )
+    from redline.orchestration.serve import build_deployments, serve_claim, serve_forever, serve_state
 
-    if running_api(settings) is not None:
-        raise ConfigError(f"redline serve is already running for {settings.archive}; stop it first")
-    console.print("starting Prefect (a local server unless PREFECT_API_URL is set)…", highlight=False)
-    with prefect_api(settings.archive / ".prefect") as api_url:
-        deployments = build_deployments(schedules, settings)
-        for deployment in deployments:  # registered before serve.json says we're up
-            deployment.apply()
-        table = Table(title=f"redline serve — Prefect API {api_url}")
-        for col in ("deployment", "schedule", "parameters"):
-            table.add_column(col)
-        served = {f"{d.flow_name}/{d.name}" for d in deployments}
-        for s in schedules:
-            if s.full_name in served:
-                table.add_row(s.full_name, s.when, f"tags={list(s.tags)}" if s.tags else "all sources")
-        console.print(table)
-        console.print("manual refresh: redline refresh [NAME ... | --tag TAG | --all]  ·  stop: Ctrl-C",
-                      highlight=False)
-        with serve_state(settings, api_url), _browse_thread(settings, args.browse):
-            serve_forever(deployments)
+    with serve_claim(settings):  # the second serve of an archive refuses here, in one line
+        console.print("starting Prefect (a local server unless PREFECT_API_URL is set)…", highlight=False)
+        with prefect_api(settings.archive / ".prefect") as api_url:
+            deployments = build_deployments(schedules, settings)
+            for deployment in deployments:  # registered before serve.json says we're up
+                deployment.apply()
+            table = Table(title=f"redline serve — Prefect API {api_url}")
+            for col in ("deployment", "schedule", "parameters"):
+                table.add_column(col)
+            served = {f"{d.flow_name}/{d.name}" for d in deployments}
+            for s in schedules:
+                if s.full_name in served:
+                    table.add_row(s.full_name, s.when, f"tags={list(s.tags)}" if s.tags else "all sources")
+            console.print(table)
+            console.print("manual refresh: redline refresh [NAME ... | --tag TAG | --all]  ·  stop: Ctrl-C",
+                          highlight=False)
+            with serve_state(settings, api_url), _browse_thread(settings, args.browse):
+                serve_forever(deployments)
     console.print("stopped; schedules stay active for the next `redline serve`")
     return 0
 
