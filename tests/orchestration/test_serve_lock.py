@@ -70,7 +70,7 @@ def test_a_serve_still_starting_is_named_by_pid_and_refused(stack) -> None:
         with pytest.raises(RedlineError, match=rf"pid {holder.pid}, its Prefect API is still starting"):
             with serve_claim(_settings(stack)):
                 pass
-        assert json.loads(state_path(_settings(stack)).read_text())["pid"] == holder.pid
+        assert not state_path(_settings(stack)).exists()  # serve.json only once the API answers
     finally:
         holder.communicate("")
 

@@ -32,9 +32,13 @@ def state_path(settings: Settings) -> Path:
     return settings.archive / ".prefect" / STATE_FILE
 
 
-def _read_state(settings: Settings) -> dict:
+def _claim_path(settings: Settings) -> Path:
+    return settings.archive / ".prefect" / "serve.claim.json"
+
+
+def _read_state(settings: Settings, path: Path | None = None) -> dict:
     try:
-        state = json.loads(state_path(settings).read_text(encoding="utf-8"))
+        state = json.loads((path or state_path(settings)).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return state if isinstance(state, dict) else {}
@@ -51,10 +55,10 @@ def running_api(settings: Settings) -> str | None:
     return api_url if isinstance(api_url, str) and healthy(api_url) else None
 
 
-def _write_state(settings: Settings, api_url: str | None) -> None:
+def _write_state(settings: Settings, api_url: str | None, *, path: Path | None = None) -> None:
     from redline.core.atomic import atomic_write_bytes
 
-    atomic_write_bytes(state_path(settings), json.dumps({
+    atomic_write_bytes(path or state_path(settings), json.dumps({
         "api_url": api_url, "pid": os.getpid(), "started_at": datetime.now(timezone.utc).isoformat()}).encode())
 
 
@@ -63,8 +67,9 @@ def serve_claim(settings: Settings) -> Iterator[None]:
     """Be the one `redline serve` of this archive for the block, or refuse in one line naming
     the running one's pid and address. The claim is an flock (store.locks.serve_lock): taken
     atomically, so two serves started in the same second cannot both win, and dropped by the
-    kernel when the process dies. serve.json says "starting" (no address) until serve_state
-    names the API; only the holder writes it, and it removes it only while it is its own."""
+    kernel when the process dies. serve.claim.json names the holder's pid while it starts,
+    serve.json (serve_state) once its API answers; only the holder writes them, and it
+    removes them only while they are its own."""
     from redline.core.errors import ArchiveError
     from redline.store.locks import serve_lock
 
@@ -72,16 +77,17 @@ def serve_claim(settings: Settings) -> Iterator[None]:
         try:
             held.enter_context(serve_lock(settings.archive))
         except ArchiveError:
-            state = _read_state(settings)
+            state = _read_state(settings) or _read_state(settings, _claim_path(settings))
             where = state.get("api_url") or "its Prefect API is still starting"
             raise RedlineError(f"redline serve is already running for {settings.archive} "
                                f"(pid {state.get('pid', 'unknown')}, {where}); stop it first") from None
-        _write_state(settings, None)
+        _write_state(settings, None, path=_claim_path(settings))  # serve.json only once the API answers
         try:
             yield
         finally:
-            if _read_state(settings).get("pid") == os.getpid():
-                state_path(settings).unlink(missing_ok=True)
+            for path in (state_path(settings), _claim_path(settings)):
+                if _read_state(settings, path).get("pid") == os.getpid():
+                    path.unlink(missing_ok=True)
 
 
 @contextmanager
