@@ -30,3 +30,19 @@ def test_the_served_runner_looks_for_runs_every_two_seconds_unless_configured() 
         assert Runner().query_seconds == RUNNER_POLL_SECONDS == 2
     with temporary_settings(updates={PREFECT_RUNNER_POLL_FREQUENCY: 30}), runner_poll():
         assert Runner().query_seconds == 30
+
+
+def test_the_first_command_into_a_new_archive_folder_prints_no_prefect_home_warning(tmp_path) -> None:
+    """Prefect makes its home at import without the parents; redline makes it first."""
+    import os
+    import subprocess
+    import sys
+
+    home = tmp_path / "new" / "archive" / ".prefect"
+    code = ("import sys; from pathlib import Path; from redline.orchestration.api import quiet_prefect_env; "
+            "quiet_prefect_env(Path(sys.argv[1])); import prefect.flows")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    r = subprocess.run([sys.executable, "-c", code, str(home)], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "Failed to create the Prefect home directory" not in r.stderr and "Warning" not in r.stderr, r.stderr
+    assert home.is_dir()

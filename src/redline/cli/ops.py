@@ -60,36 +60,30 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     with Archive(settings.archive) as archive:
         prepare_archive(archive, registry)
     quiet_prefect_env(settings.archive / ".prefect", verbose=args.verbose)
-    from redline.orchestration.serve import (
-        build_deployments,
-        running_api,
-        serve_forever,
-        serve_state,
-    )
+    from redline.orchestration.serve import build_deployments, serve_claim, serve_forever, serve_state
 
-    if running_api(settings) is not None:
-        raise ConfigError(f"redline serve is already running for {settings.archive}; stop it first")
-    console.print("starting Prefect (a local server unless PREFECT_API_URL is set)…", highlight=False)
     own_ui = not args.no_ui and not os.environ.get("PREFECT_API_URL")   # a server of our own, with its UI
-    with prefect_api(settings.archive / ".prefect", ui=not args.no_ui) as api_url:
-        deployments = build_deployments(schedules, settings)
-        for deployment in deployments:  # registered before serve.json says we're up
-            deployment.apply()
-        table = Grid(f"redline serve — Prefect API {api_url}", (
-            Column("deployment", priority=0), Column("schedule", priority=0, flex=True),
-            Column("parameters", priority=1, flex=True)))
-        served = {f"{d.flow_name}/{d.name}" for d in deployments}
-        for s in schedules:
-            if s.full_name in served:
-                table.add(s.full_name, s.when, f"tags={list(s.tags)}" if s.tags else "all sources")
-        print_grid(console, table, piped="table")
-        with serve_state(settings, api_url), _browse_thread(settings, args.browse) as browse_port:
-            for line in serve_addresses(api_url, ui=own_ui,
-                                        browse=browse_port, feed=settings.archive / "feeds" / "alerts.xml"):
-                console.print(line, highlight=False)
-            console.print("manual refresh: redline refresh [NAME ... | --tag TAG | --all]  ·  stop: Ctrl-C",
-                          highlight=False)
-            serve_forever(deployments)
+    with serve_claim(settings):  # the second serve of an archive refuses here, in one line
+        console.print("starting Prefect (a local server unless PREFECT_API_URL is set)…", highlight=False)
+        with prefect_api(settings.archive / ".prefect", ui=not args.no_ui) as api_url:
+            deployments = build_deployments(schedules, settings)
+            for deployment in deployments:  # registered before serve.json says we're up
+                deployment.apply()
+            table = Grid(f"redline serve — Prefect API {api_url}", (
+                Column("deployment", priority=0), Column("schedule", priority=0, flex=True),
+                Column("parameters", priority=1, flex=True)))
+            served = {f"{d.flow_name}/{d.name}" for d in deployments}
+            for s in schedules:
+                if s.full_name in served:
+                    table.add(s.full_name, s.when, f"tags={list(s.tags)}" if s.tags else "all sources")
+            print_grid(console, table, piped="table")
+            with serve_state(settings, api_url), _browse_thread(settings, args.browse) as browse_port:
+                for line in serve_addresses(api_url, ui=own_ui, browse=browse_port,
+                                            feed=settings.archive / "feeds" / "alerts.xml"):
+                    console.print(line, highlight=False)
+                console.print("manual refresh: redline refresh [NAME ... | --tag TAG | --all]  ·  stop: Ctrl-C",
+                              highlight=False)
+                serve_forever(deployments)
     console.print("stopped; schedules stay active for the next `redline serve`")
     return 0
 

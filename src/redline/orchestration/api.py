@@ -40,8 +40,14 @@ QUIET_ENV = {
 
 
 def quiet_prefect_env(prefect_home: Path, *, verbose: bool = False) -> None:
-    """Set Prefect's environment before Prefect is imported (its settings are read at import)."""
+    """Set Prefect's environment before Prefect is imported (its settings are read at import).
+    The home folder is made here: Prefect makes it at import without its parents, and in a
+    new archive folder warns that it failed (a UserWarning on the user's terminal)."""
     os.environ.setdefault("PREFECT_HOME", str(prefect_home))
+    try:
+        Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        pass  # an unwritable place: the command that writes the archive there says so in one line
     for key, value in QUIET_ENV.items():
         if verbose and "LOGGING" in key:
             continue

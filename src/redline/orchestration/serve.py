@@ -15,7 +15,7 @@ import os
 import signal
 import time
 import warnings
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -32,28 +32,69 @@ def state_path(settings: Settings) -> Path:
     return settings.archive / ".prefect" / STATE_FILE
 
 
+def _claim_path(settings: Settings) -> Path:
+    return settings.archive / ".prefect" / "serve.claim.json"
+
+
+def _read_state(settings: Settings, path: Path | None = None) -> dict:
+    try:
+        state = json.loads((path or state_path(settings)).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
 def running_api(settings: Settings) -> str | None:
     """The API URL of a `redline serve` running for this archive, if one answers."""
-    path = state_path(settings)
+    state = _read_state(settings)
     try:
-        state = json.loads(path.read_text(encoding="utf-8"))
         os.kill(int(state["pid"]), 0)
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return state["api_url"] if healthy(state["api_url"]) else None
+    api_url = state.get("api_url")
+    return api_url if isinstance(api_url, str) and healthy(api_url) else None
+
+
+def _write_state(settings: Settings, api_url: str | None, *, path: Path | None = None) -> None:
+    from redline.core.atomic import atomic_write_bytes
+
+    atomic_write_bytes(path or state_path(settings), json.dumps({
+        "api_url": api_url, "pid": os.getpid(), "started_at": datetime.now(timezone.utc).isoformat()}).encode())
+
+
+@contextmanager
+def serve_claim(settings: Settings) -> Iterator[None]:
+    """Be the one `redline serve` of this archive for the block, or refuse in one line naming
+    the running one's pid and address. The claim is an flock (store.locks.serve_lock): taken
+    atomically, so two serves started in the same second cannot both win, and dropped by the
+    kernel when the process dies. serve.claim.json names the holder's pid while it starts,
+    serve.json (serve_state) once its API answers; only the holder writes them, and it
+    removes them only while they are its own."""
+    from redline.core.errors import ArchiveError
+    from redline.store.locks import serve_lock
+
+    with ExitStack() as held:
+        try:
+            held.enter_context(serve_lock(settings.archive))
+        except ArchiveError:
+            state = _read_state(settings) or _read_state(settings, _claim_path(settings))
+            where = state.get("api_url") or "its Prefect API is still starting"
+            raise RedlineError(f"redline serve is already running for {settings.archive} "
+                               f"(pid {state.get('pid', 'unknown')}, {where}); stop it first") from None
+        _write_state(settings, None, path=_claim_path(settings))  # serve.json only once the API answers
+        try:
+            yield
+        finally:
+            for path in (state_path(settings), _claim_path(settings)):
+                if _read_state(settings, path).get("pid") == os.getpid():
+                    path.unlink(missing_ok=True)
 
 
 @contextmanager
 def serve_state(settings: Settings, api_url: str) -> Iterator[None]:
-    from redline.core.atomic import atomic_write_bytes
-
-    path = state_path(settings)
-    atomic_write_bytes(path, json.dumps({"api_url": api_url, "pid": os.getpid(),
-                                         "started_at": datetime.now(timezone.utc).isoformat()}).encode())
-    try:
-        yield
-    finally:
-        path.unlink(missing_ok=True)
+    """serve.json names the API while the block runs (inside serve_claim, which removes it)."""
+    _write_state(settings, api_url)
+    yield
 
 
 def _flows() -> dict:

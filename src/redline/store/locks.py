@@ -6,6 +6,7 @@ or deliver one alert at the same time.
                                          fetch -> commit) and its health update
     <archive>/locks/deliveries-<sink>.lock  held around one delivery to one channel (claim -> send -> mark)
     <archive>/locks/feeds.lock           held while the Atom feeds are brought up to date
+    <archive>/locks/serve.lock           held by a `redline serve` for as long as it runs
 
 flock(2) locks belong to an open file: the kernel drops them when the process dies,
 SIGKILL included, so a crashed run never leaves a lock behind. The lock files stay
@@ -95,3 +96,9 @@ def delivery_lock(root: Path, *, sink: str | None = None, wait: float = DEFAULT_
 def feeds_lock(root: Path, *, wait: float = DEFAULT_WAIT) -> AbstractContextManager[None]:
     """The lock held while the Atom feeds are brought up to date (runtime.refresh_feeds)."""
     return file_lock(Path(root) / "locks" / "feeds.lock", wait=wait, what="the Atom feeds")
+
+
+def serve_lock(root: Path) -> AbstractContextManager[None]:
+    """The lock a `redline serve` holds for its whole life: taken at once or not at all (a
+    second serve refuses instead of waiting); raises ArchiveError when another holds it."""
+    return file_lock(Path(root) / "locks" / "serve.lock", wait=0, what="redline serve")

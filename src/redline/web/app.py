@@ -288,7 +288,8 @@ class BrowseApp:
         def endpoint(request: Request) -> Response:
             template, ctx, _ = handler(request)
             path = "/sources" if request.url.path == "/" else request.url.path
-            twin = "/api" + path + (f"?{request.url.query}" if request.url.query else "")
+            query = request.url.query if len(request.url.query) <= MAX_ECHOED_QUERY else ""
+            twin = "/api" + path + (f"?{query}" if query else "")
             page = self.env.get_template(template).render(**ctx, request=request, json_url=twin,
                                                            site_title=self.title)
             return HTMLResponse(page)
@@ -309,6 +310,8 @@ class BrowseApp:
                                                            json_url=None, site_title=self.title, source=None)
         return HTMLResponse(page, status_code=status)
 
+
+MAX_ECHOED_QUERY = 2000  # a longer query string is not echoed into the page's JSON link
 
 API_ROUTES = [
     {"html": "/", "json": "/api/sources", "query": ["tag", "site", "q"], "what": "sources"},
@@ -370,8 +373,11 @@ def create_app(archive: Archive, *, title: str = "redline", operator_token: str 
         message = "no such page" if exc.status_code == 404 else str(exc.detail)
         return b.error(request, exc.status_code, message)
 
+    async def too_large(request: Request, exc: Exception) -> Response:  # an id past SQLite's 64 bits
+        return b.error(request, 404, "no such page")
+
     handlers: Mapping[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
-        NotFoundError: not_found, BadRequest: bad_request, ArchiveError: archive_error, HTTPException: http_error}
+        OverflowError: too_large, NotFoundError: not_found, BadRequest: bad_request, ArchiveError: archive_error, HTTPException: http_error}
     app = Starlette(routes=routes, exception_handlers=dict(handlers))
     app.add_middleware(SecurityHeaders)
     app.state.archive = archive
