@@ -44,6 +44,7 @@ _EXPORTS: dict[str, str] = {
     "ArchiveError": "redline.core.errors",
     "NotFoundError": "redline.core.errors",
     "FetchError": "redline.core.errors",
+    "PageTooLarge": "redline.core.errors",
     "DeliveryError": "redline.core.errors",
     "PrefectUnavailable": "redline.core.errors",
 }

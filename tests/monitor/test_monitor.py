@@ -108,6 +108,20 @@ def test_a_mask_that_backtracks_for_ever_is_refused_in_one_line_and_the_run_goes
     assert all(o.error is None for n, o in out.items() if n != name)
     assert stack.archive.source_row(name)["failures"] == 1
 
+
+def test_a_page_of_200000_elements_is_refused_in_one_line_its_capture_kept_and_the_run_goes_on(stack) -> None:
+    cycle(stack)
+    name = first_statement(stack)
+    stack.site.put(stack.path_of(name), ("<html><body><div>" + "<span>x</span>" * 200_000 + "</div></body></html>").encode())
+    before = stack.archive.counts()
+    out = cycle(stack)
+    assert out[name].error == (f"{stack.site.url(stack.path_of(name))}: page refused: 200,003 elements (redline reads "
+                               "at most 50,000); the capture is kept, no version is made from it")
+    assert all(o.error is None for n, o in out.items() if n != name)
+    after = stack.archive.counts()
+    assert after["versions"] == before["versions"] and after["captures"] == before["captures"] + len(out)
+    assert stack.archive.source_row(name)["failures"] == 1
+
 PLACEHOLDER = FIXTURES / "mfa" / "toruoga_placeholder_system_maintenance_t20210325_9170713.html"
 
 

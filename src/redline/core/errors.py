@@ -7,6 +7,7 @@
     ├── ArchiveError             the archive cannot be read or written
     │   └── NotFoundError        no such source / version in the archive
     ├── FetchError               a page could not be fetched (carried in FetchResult.error)
+    ├── PageTooLarge             a page over the normalizer's element or depth cap
     ├── DeliveryError            a notification sink failed (recorded, retried next run)
     └── PrefectUnavailable       no Prefect API could be reached or started
 """
@@ -50,6 +51,10 @@ class NotFoundError(ArchiveError):
 
 
 class FetchError(RedlineError):
+    pass
+
+
+class PageTooLarge(RedlineError):
     pass
 
 

@@ -15,7 +15,7 @@ from redline.alerts.health import DEFAULT_THRESHOLD, update_health
 from redline.alerts.messages import removed_alert, restored_alert, summarize
 from redline.core.model import SourceStatus
 from redline.core.stop import stop_reason, stop_requested
-from redline.core.errors import MaskError, RedlineError
+from redline.core.errors import MaskError, PageTooLarge, RedlineError
 from redline.core.model import CheckOutcome, FetchResult, Source
 from redline.core.urls import is_home_url
 from redline.ingest.charset import decode_body
@@ -56,7 +56,10 @@ def _previous_text(archive: Archive, source: Source, state) -> tuple[str | None,
     if raw is None:
         return text, []
     decoded, _, _ = decode_body(raw, capture["content_type"])
-    again = normalize(decoded, profile=source.profile, url=capture["final_url"]).text
+    try:
+        again = normalize(decoded, profile=source.profile, url=capture["final_url"]).text
+    except PageTooLarge:  # over today's caps: its stored text stays the version to compare with
+        return text, []
     if again == text:
         return text, []
     version = NewVersion(text=again, title=source.title, origin="renormalized",
@@ -123,8 +126,13 @@ def _check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id:
                                 profile_asked=source.profile if same else None))
         return outcome
     warc = archive.write_warc(source.name, result, revisit_of=revisit_of)
-    norm = None if result.error or result.not_modified or same else normalize(
-        result.text or "", profile=source.profile, url=result.final_url)
+    try:
+        norm = None if result.error or result.not_modified or same else normalize(
+            result.text or "", profile=source.profile, url=result.final_url)
+    except PageTooLarge as exc:  # one line against the source; the capture is archived, the run goes on
+        archive.record_check(source.name, result, run_id=run_id, warc=warc, raw_sha256=raw_sha, error=str(exc))
+        outcome.error = str(exc)
+        return outcome
     gone = removal_reason(result, placeholder=bool(norm and norm.placeholder))
     if gone and state.version_id is not None:  # something was there: the statement is removed
         alert = None if state.state == SourceStatus.REMOVED else removed_alert(archive, source, state, gone)

@@ -27,6 +27,7 @@ from bs4.element import Declaration, Doctype, PageElement, ProcessingInstruction
 
 from redline.core.textutil import INVISIBLE
 from redline.core.model import Normalized
+from redline.text.limits import check_markup, check_tree
 from redline.text.profiles import PROFILES, Profile
 
 __all__ = ["NORMALIZER_VERSION", "PROFILES", "Profile", "CHROME_LINES", "normalize", "detect_profile",
@@ -132,8 +133,12 @@ def _lines(el: Tag) -> list[str]:
 warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
 
 
-def _parse(html: str) -> BeautifulSoup:
-    return BeautifulSoup(html, "lxml")
+def _parse(html: str, url: str | None = None) -> BeautifulSoup:
+    """The page as a tree; PageTooLarge over the element or depth cap (redline.text.limits)."""
+    check_markup(html, url=url)
+    soup = BeautifulSoup(html, "lxml")
+    check_tree(soup, url=url)
+    return soup
 
 
 def _select(soup: BeautifulSoup, selector: str) -> list[Tag]:
@@ -142,7 +147,17 @@ def _select(soup: BeautifulSoup, selector: str) -> list[Tag]:
         return []
     found = soup.select(selector)
     ids = {id(t) for t in found}
-    return [t for t in found if not any(id(p) in ids for p in t.parents)]
+    covered: dict[int, bool] = {}  # id(el) -> el or one of its parents is a match (each worked out once)
+
+    def inside_a_match(el: Tag | None) -> bool:
+        path: list[Tag] = []
+        while el is not None and id(el) not in covered and id(el) not in ids:
+            path.append(el)
+            el = el.parent
+        answer = el is not None and (id(el) in ids or covered[id(el)])
+        covered.update((id(p), answer) for p in path)
+        return answer
+    return [t for t in found if not inside_a_match(t.parent)]
 
 
 def _field(soup: BeautifulSoup, selectors: tuple[str, ...]) -> str:
@@ -301,7 +316,7 @@ def _detect(soup: BeautifulSoup, url: str | None) -> str:
 def detect_profile(html: str, url: str | None = None) -> str:
     """The profile name for a page: by its markup, with the URL's host and path as evidence too.
     With no markup, by the URL alone; "generic" when nothing fits."""
-    return _detect(_parse(html), url)
+    return _detect(_parse(html, url), url)
 
 
 def _placeholder_lines(soup: BeautifulSoup, *, has_article: bool) -> list[str]:
@@ -332,8 +347,9 @@ def normalize(html: str, *, profile: str = "auto", url: str | None = None) -> No
 
     ``profile`` names a PROFILES entry or "auto". A named profile whose body is
     not on the page gives way to the detected one, and that to "generic";
-    ``Normalized.profile`` says which profile was used in the end."""
-    soup = _parse(html)
+    ``Normalized.profile`` says which profile was used in the end. PageTooLarge (one line) for a
+    page over the element or nesting cap of redline.text.limits."""
+    soup = _parse(html, url)
     name = _detect(soup, url) if profile == "auto" else profile
     if name not in PROFILES:
         raise ValueError(f"unknown normalize profile {name!r}; known: auto, {', '.join(PROFILES)}")
