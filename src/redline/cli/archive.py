@@ -14,7 +14,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from redline.cli.common import console, err_console
+from redline.cli.common import console, err_console, require_index
 from redline.core.errors import ArchiveError, RedlineError
 from redline.core.table import Column, Grid, print_grid
 
@@ -39,8 +39,7 @@ def open_archive(path: str | None):
     from redline.store.sqlite import Archive
 
     root = Settings.resolve(archive=path).archive
-    if not (root / "index.sqlite").is_file():
-        raise ArchiveError(f"no archive at {root} (no index.sqlite); pass --archive DIR or set REDLINE_ARCHIVE")
+    require_index(root)
     return Archive(root)
 
 

@@ -23,6 +23,18 @@ def resolve_settings(args: argparse.Namespace) -> "Settings":
     return Settings.resolve(archive=args.archive, sources=args.sources)
 
 
+def require_index(root, *, hint: str = "pass --archive DIR or set REDLINE_ARCHIVE") -> None:
+    """Raise, in one line, when the archive at `root` has no index: it lost it (its files are there:
+    rebuild it) or there is no archive yet (`hint`)."""
+    from redline.core.errors import ArchiveError
+    from redline.store.sqlite.archive import lost_index
+
+    if (root / "index.sqlite").is_file():
+        return
+    lost = lost_index(root)
+    raise lost or ArchiveError(f"no archive at {root} (no index.sqlite); {hint}")
+
+
 def remember_given_sources(args: argparse.Namespace, settings: "Settings") -> None:
     """Record a sources file given explicitly in the archive's redline.toml (when it names none yet),
     so later commands given only --archive use it. Called once the file has been read and found good."""

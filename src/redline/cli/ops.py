@@ -7,7 +7,8 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Iterator
 
-from redline.cli.common import remember_given_sources, resolve_settings, add_json_arg, add_location_args, console, err_console
+from redline.cli.common import (remember_given_sources, require_index, resolve_settings, add_json_arg, add_location_args,
+                                console, err_console)
 from redline.core.config import Settings
 from redline.core.errors import ConfigError
 from redline.core.table import Column, Grid, print_grid
@@ -101,10 +102,11 @@ def serve_addresses(api_url: str, *, ui: bool, browse: int | None, feed) -> list
 
 def _selected(settings: Settings, registry, names, tags) -> list:
     """Registry and discovered sources matching names/tags (unknown ones fail in one line)."""
-    from redline.monitor.select import select_sources
+    from redline.monitor.select import check_selection, select_sources
     from redline.store.sqlite import Archive
 
     if not (settings.archive / "index.sqlite").exists():
+        check_selection(registry, settings.archive, names, tags)  # a lost index is refused here
         return registry.select(names=names, tags=tags)
     with Archive(settings.archive) as archive:
         return select_sources(archive, registry, names, tags)
@@ -164,8 +166,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
     from redline.store.sqlite import Archive
 
     settings = _settings(args)
-    if not (settings.archive / "index.sqlite").exists():
-        raise ConfigError(f"no archive at {settings.archive}; run `redline run` first or pass --archive")
+    require_index(settings.archive, hint="run `redline run` first or pass --archive")
     next_runs = {}
     from redline.orchestration.refresh import served_api
 

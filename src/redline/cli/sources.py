@@ -83,8 +83,13 @@ def _tracked(settings: Settings):
     from redline.registry.load import load_registry
     from redline.store.sqlite import Archive
 
+    from redline.store.sqlite.archive import lost_index
+
     registry = load_registry(settings.sources)
     if not (settings.archive / "index.sqlite").exists():
+        lost = lost_index(settings.archive)
+        if lost is not None:  # its list without the archive would be wrong (states, discovered sources)
+            raise lost
         return registry, list(registry.sources), {}
     with Archive(settings.archive) as archive:
         rows = {r["name"]: dict(r) for r in archive.sources()}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Callable, Sequence
 
 from redline.alerts.health import DEFAULT_THRESHOLD, update_health
@@ -27,7 +27,7 @@ from redline.store.batching import (
     pending_check,
 )
 from redline.store.locks import source_lock
-from redline.store.sqlite import Archive, NewAlert, NewChange, NewVersion, sha256_text
+from redline.store.sqlite import Archive, NewAlert, NewChange, NewVersion, SourceState, sha256_text
 from redline.text import classify as classify_mod
 from redline.text.diff import diff_texts
 from redline.text.render import render_html, render_text
@@ -51,20 +51,48 @@ def _previous_text(archive: Archive, source: Source, state) -> tuple[str | None,
     text = archive.get_text(state.text_sha256)
     if state.normalizer_version in (None, NORMALIZER_VERSION) or state.version_capture_id is None:
         return text, []
-    capture = archive.capture(state.version_capture_id)
-    raw = archive.raw_body(state.version_capture_id)
-    if raw is None:
-        return text, []
-    decoded, _, _ = decode_body(raw, capture["content_type"])
-    try:
-        again = normalize(decoded, profile=source.profile, url=capture["final_url"]).text
-    except PageTooLarge:  # over today's caps: its stored text stays the version to compare with
-        return text, []
-    if again == text:
+    again = text_of_capture(archive, source, state.version_capture_id)
+    if again is None or again == text:  # no raw body, or over today's caps: the stored text stays
         return text, []
     version = NewVersion(text=again, title=source.title, origin="renormalized",
                          normalizer_version=NORMALIZER_VERSION)
     return again, [(version, NewChange("renormalized", ("normalizer rules changed",)))]
+
+
+def text_of_capture(archive: Archive, source: Source, capture_id: int) -> str | None:
+    """The text today's normalizer makes of a capture's raw body (None: no body, or over the caps)."""
+    raw = archive.raw_body(capture_id)
+    if raw is None:
+        return None
+    capture = archive.capture(capture_id)
+    decoded, _, _ = decode_body(raw, capture["content_type"])
+    try:
+        return normalize(decoded, profile=source.profile, url=capture["final_url"]).text
+    except PageTooLarge:
+        return None
+
+
+def restore_text(archive: Archive, source: Source, state: SourceState) -> tuple[SourceState, str | None]:
+    """(state, warning) when the current version's text blob is missing from the archive (deleted,
+    lost with a disk): the text is made again from the version's raw capture in its WARC record
+    and stored back when it is the same text (same sha256); otherwise the version counts as
+    unknown, and this check fetches the page in full (no validators) to start the comparison
+    again from its text. (state, None) when the blob is there."""
+    digest = state.text_sha256
+    if digest is None or archive.has_text(digest):
+        return state, None
+    seq = f"v{state.version_seq}"
+    try:
+        again = text_of_capture(archive, source, state.version_capture_id) if state.version_capture_id else None
+    except RedlineError:
+        again = None
+    if again is not None and sha256_text(again) == digest:
+        archive.put_text(again)
+        return state, (f"the text of {seq} was missing from the archive; made again from its raw capture "
+                       f"#{state.version_capture_id} and stored back")
+    return (replace(state, text_sha256=None, etag=None, last_modified=None, last_raw_sha256=None),
+            f"the text of {seq} is missing from the archive and its raw capture does not give it again; "
+            f"this check's text is compared from here on")
 
 
 def _same_text(archive: Archive, source: Source, state, result: FetchResult,
@@ -104,10 +132,14 @@ def check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id: 
 
 def _check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id: str,
                   sinks: Sequence[str] = (), batch: UnchangedBatch | None = None) -> CheckOutcome:
-    state = archive.state(source.name)
+    state, warning = restore_text(archive, source, archive.state(source.name))
+    if warning is not None:
+        batch = None  # a check that repairs is never a batched "unchanged" one
     result = fetcher.fetch(source.url, etag=state.etag, last_modified=state.last_modified)
     outcome = CheckOutcome(source=source.name, status=result.status, url=result.final_url,
                            not_modified=result.not_modified)
+    if warning is not None:
+        outcome.extra["warning"] = warning
     if result.status is None:
         archive.record_check(source.name, result, run_id=run_id)
         outcome.error = result.error

@@ -29,13 +29,14 @@ def _cells(o: CheckOutcome) -> tuple[str, ...]:
     status = "-" if o.status is None else str(o.status)
     change = o.change or ("not modified" if o.not_modified else "-")
     return (o.source, status, "yes" if o.new_version else "no", change,
-            f"#{o.alert_id}" if o.alert_id is not None else "-", o.error or "")
+            f"#{o.alert_id}" if o.alert_id is not None else "-",
+            o.error or (f"warning: {o.extra['warning']}" if o.extra.get("warning") else ""))
 
 
 def has_news(o: CheckOutcome) -> bool:
     """Anything to tell about this check: a new version or a change, an alert, an error, an operator alert."""
     return bool(o.error or o.change or o.new_version or o.alert_id is not None
-                or o.extra.get("operator_alert") is not None)
+                or o.extra.get("operator_alert") is not None or o.extra.get("warning"))
 
 
 def rows_to_show(outcomes: Sequence[CheckOutcome], *, all_rows: bool = False) -> list[CheckOutcome]:
@@ -71,10 +72,11 @@ def summary_table(outcomes: Sequence[CheckOutcome], *, title: str = "redline run
     """A table of these outcomes, one row each (see rows_to_show for which to pass)."""
     grid = Grid(title, _GRID_COLUMNS)
     for o in outcomes:
-        style = "red" if o.error else ("bold yellow" if o.alert_id is not None else None)
+        style = "red" if o.error else ("bold yellow" if o.alert_id is not None or o.extra.get("warning") else None)
         grid.add(*_cells(o), style=style, value={
             "source": o.source, "status": o.status, "not_modified": o.not_modified, "new_version": o.new_version,
-            "change": o.change, "alert": o.alert_id, "error": o.error, "url": o.url})
+            "change": o.change, "alert": o.alert_id, "error": o.error, "warning": o.extra.get("warning"),
+            "url": o.url})
     return grid
 
 

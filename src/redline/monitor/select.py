@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from redline.core.model import Source
 from redline.registry.load import Registry
 from redline.store.sqlite import Archive
+from redline.store.sqlite.archive import lost_index
 from redline.text.normalize import NORMALIZER_VERSION, clean_text
 
 
@@ -27,7 +28,9 @@ def group_by_host(sources: Iterable[Source]) -> dict[str, list[Source]]:
 
 
 def prepare_archive(archive: Archive, registry: Registry) -> int:
-    """Register the registry's sources and import their baseline captures; return baselines imported."""
+    """Register the registry's sources and import their baseline captures; return baselines imported.
+    An index older than its alert log is refused first (Archive.check_alert_log)."""
+    archive.check_alert_log()
     archive.sync_sources(registry.sources)
     imported = 0
     for source in registry.sources:
@@ -60,5 +63,8 @@ def check_selection(registry: Registry, archive_root: Path, names: Iterable[str]
     if (Path(archive_root) / "index.sqlite").exists():
         with Archive(archive_root) as archive:
             select_sources(archive, registry, names, tags)
-    else:
-        registry.select(names, tags)
+        return
+    lost = lost_index(Path(archive_root))  # refused here, before Prefect starts
+    if lost is not None:
+        raise lost
+    registry.select(names, tags)

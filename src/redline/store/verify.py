@@ -91,7 +91,8 @@ def verify_archive(root: Path | str) -> Report:
     report = Report(root)
     index = root / "index.sqlite"
     if not index.is_file():
-        report.error("index.sqlite", "missing: this is not a redline archive (or its index was deleted)")
+        report.error("index.sqlite", "missing: this is not a redline archive, or its index was deleted (then "
+                                     f"rebuild it from the WARC files with `redline rebuild-index --archive {root}`)")
         return report
     try:
         db = sqlite3.connect(index, timeout=60)
@@ -102,7 +103,8 @@ def verify_archive(root: Path | str) -> Report:
         finally:
             db.close()
     except sqlite3.DatabaseError as exc:
-        report.error("index.sqlite", f"cannot be read: {exc}")
+        report.error("index.sqlite", f"cannot be read ({exc}): the index is damaged; rebuild it from the WARC "
+                                     f"files with `redline rebuild-index --archive {root}`")
         return report
     blobs = _check_text_blobs(root, report, rows)
     records = _check_warc_files(root, report, rows)

@@ -1,11 +1,13 @@
 """Alerts, operator health and deliveries in the index."""
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime
-from typing import Sequence
+from pathlib import Path
+from typing import Any, Mapping, Sequence
 
-from redline.core.errors import NotFoundError
+from redline.core.errors import ArchiveError, NotFoundError
 from redline.core.model import Alert
 from redline.store.types import (NewAlert)
 from redline.store.sqlite.rows import ALERT_SELECT, _alert_from_row, _insert_alert, iso, utcnow
@@ -18,6 +20,26 @@ _CAPTURE_OUTCOMES = """SELECT c.*, v.id AS version_id, ch.kind AS change_kind, a
                  LEFT JOIN versions v ON v.capture_id = c.id AND v.origin = 'capture'
                  LEFT JOIN changes ch ON ch.to_version = v.id
                  LEFT JOIN alerts a ON a.change_id = ch.id"""
+
+
+def newest_logged_id(path: Path, *, tail: int = 65536) -> int:
+    """The highest alert id among the last lines of an alert log (0 when it has none)."""
+    try:
+        with open(path, "rb") as fh:
+            start = max(0, fh.seek(0, 2) - tail)
+            fh.seek(start)
+            lines = fh.read().splitlines()[1 if start else 0:]  # the first may be cut by the seek
+    except FileNotFoundError:
+        return 0
+    ids = [0]
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and isinstance(record.get("id"), int):
+            ids.append(record["id"])
+    return max(ids)
 
 
 class AlertRecords:
@@ -58,6 +80,47 @@ class AlertRecords:
         task of that run has done already."""
         rows = self._query(_CAPTURE_OUTCOMES.format(where="run_id = ?") + " ORDER BY c.source", (run_id,))
         return [r for r in rows if not names or r["source"] in names]
+
+    def import_logged_alert(self, record: Mapping[str, Any], *, sink: str) -> bool:
+        """Put back an alert from an alert log (after its index was lost: redline.monitor.rebuild)
+        under its own id, with its versions found by their numbers (v1, v2, ...), the change that
+        made it, and its delivery to `sink` (the log it came from) as done: never sent again.
+        False when an alert with that id is in the index already."""
+        def version_id(db: sqlite3.Connection, seq: object) -> int | None:
+            if "to_version_id" not in record or not isinstance(seq, int):  # an old log: numbers unknown
+                return None
+            row = db.execute("SELECT id FROM versions WHERE source=? AND seq=?", (record["source"], seq)).fetchone()
+            return row["id"] if row else None
+
+        with self._tx() as db:
+            if db.execute("SELECT 1 FROM alerts WHERE id=?", (record["id"],)).fetchone():
+                return False
+            from_id, to_id = version_id(db, record.get("from_version")), version_id(db, record.get("to_version"))
+            change = db.execute("SELECT c.id FROM changes c LEFT JOIN alerts a ON a.change_id = c.id "
+                                "WHERE c.to_version=? AND a.id IS NULL", (to_id,)).fetchone() if to_id else None
+            db.execute(
+                """INSERT INTO alerts (id, kind, source, change_id, created_at, title, url, summary, from_version,
+                   to_version, diff_text, diff_html, stats) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                (record["id"], record["kind"], record["source"], change["id"] if change else None,
+                 record.get("created_at") or iso(utcnow()), record.get("title", ""), record.get("url", ""),
+                 record.get("summary", ""), from_id, to_id, record.get("diff_text", ""),
+                 record.get("diff_html", ""), json.dumps(record.get("stats") or {})))
+            db.execute("INSERT INTO deliveries (alert_id, sink, status, attempts, updated_at) "
+                       "VALUES (?,?,'delivered',1,?)", (record["id"], sink, iso(utcnow())))
+        return True
+
+    def check_alert_log(self) -> None:
+        """Raise, in one line, when an alert log names a newer alert than the index holds: the index
+        is older than the log (restored from a backup, or a copy), and going on would give new
+        alerts ids that feed readers have seen already."""
+        newest = self._query("SELECT COALESCE(MAX(id), 0) AS n FROM alerts")[0]["n"]
+        for name in ("alerts.jsonl", "operator-alerts.jsonl"):
+            logged = newest_logged_id(self.root / name)
+            if logged > newest:
+                raise ArchiveError(
+                    f"{self.root / name} holds alert {logged} but the index {self.root / 'index.sqlite'} only "
+                    f"goes up to {newest or 'none'}: the index is older than its alert log; nothing was "
+                    f"written; rebuild it with `redline rebuild-index --force --archive {self.root}`")
 
     # -- operator health --------------------------------------------------
 

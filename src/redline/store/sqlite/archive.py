@@ -21,6 +21,23 @@ from redline.store.sqlite.schema import SCHEMA, _migrate, _remember_url
 
 
 ENV_INDEX_WAIT = "REDLINE_INDEX_WAIT"
+INDEX_NAME = "index.sqlite"
+REBUILD_HINT = "rebuild it from the WARC files with `redline rebuild-index --archive {root}`"
+
+
+def history_without_index(root: Path) -> str | None:
+    """What a folder holds of an archive's history ("3 WARC files, 2 texts, an alert log"), or None
+    when it holds none: a folder with history and no index lost its index."""
+    def count(folder: str, pattern: str) -> int:
+        base = root / folder
+        return sum(1 for p in base.rglob(pattern) if not p.name.startswith(".tmp-")) if base.is_dir() else 0
+
+    warcs, texts = count("warc", "*.warc.gz"), count("text", "*.txt.gz")
+    log = (root / "alerts.jsonl").is_file() and (root / "alerts.jsonl").stat().st_size > 0
+    held = [f"{warcs} WARC file{'s' * (warcs != 1)}" if warcs else "", f"{texts} text{'s' * (texts != 1)}" if texts else "",
+            "an alert log" if log else ""]
+    held = [h for h in held if h]
+    return ", ".join(held) if held else None
 
 
 def index_wait() -> float:
@@ -44,22 +61,60 @@ def index_error(exc: sqlite3.OperationalError, root: Path) -> ArchiveError:
     return ArchiveError(f"the archive index {root / 'index.sqlite'}: {text}")
 
 
+def lost_index(root: Path) -> ArchiveError | None:
+    """The error for a folder that holds an archive's history but no index (None when it has an
+    index, or holds nothing yet): it is never started afresh, which would reuse alert ids."""
+    if (root / INDEX_NAME).exists():
+        return None
+    held = history_without_index(root)
+    if held is None:
+        return None
+    return ArchiveError(f"the archive at {root} has no index.sqlite but holds {held}: its index was deleted or "
+                        "moved; nothing was written; " + REBUILD_HINT.format(root=root))
+
+
+def index_reads_fine(path: Path) -> bool:
+    """Whether the index file at `path` opens, has its tables and passes SQLite's quick check."""
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            db.execute("SELECT COUNT(*) FROM sources").fetchone()
+            return db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return False
+
+
 class Archive(CheckRecords, ListingRecords, AlertRecords):
     """An archive rooted at a folder. Safe to share between threads."""
 
-    def __init__(self, root: Path | str) -> None:
+    def __init__(self, root: Path | str, *, index: str = INDEX_NAME, durable: bool = True) -> None:
+        """Open (or, in a new folder, create) the archive at `root`. A folder that holds WARC files,
+        texts or an alert log but no index lost it: it is refused, never started afresh (a new
+        history would reuse alert ids that feed readers have seen). `index` names another index
+        file in the folder (redline.monitor.rebuild builds one beside the old); `durable=False`
+        leaves out the fsync of each commit (for an index nothing reads until it is complete)."""
         self.root = Path(root)
+        lost = lost_index(self.root) if index == INDEX_NAME else None
+        if lost is not None:
+            raise lost
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.root / "index.sqlite", timeout=index_wait(),
+            self._db = sqlite3.connect(self.root / index, timeout=index_wait(),
                                        check_same_thread=False, isolation_level=None)
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA synchronous=FULL" if durable else "PRAGMA synchronous=OFF")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.executescript(SCHEMA)
             self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', '1')")  # SCHEMA's version
             _migrate(self._db)
+        except sqlite3.DatabaseError as exc:
+            if "not a database" in str(exc) or "malformed" in str(exc):
+                raise ArchiveError(f"the archive index {self.root / index} is damaged ({exc}); nothing was written; "
+                                   + REBUILD_HINT.format(root=self.root)) from None
+            raise ArchiveError(f"cannot open the archive at {self.root}: {exc}") from None
         except (OSError, sqlite3.Error) as exc:
             raise ArchiveError(f"cannot open the archive at {self.root}: {exc}") from None
         self._lock = threading.RLock()

@@ -6,6 +6,7 @@ import gzip
 import json
 import sqlite3
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -46,6 +47,9 @@ class CheckRecords:
             except OSError as exc:
                 raise write_error(path, exc) from None
         return digest
+
+    def has_text(self, digest: str) -> bool:
+        return self.text_path(digest).is_file()
 
     def get_text(self, digest: str) -> str:
         try:
@@ -96,7 +100,9 @@ class CheckRecords:
 
     def _warc_path(self, when: datetime, label: str) -> Path:
         folder = self.root / "warc" / f"{when:%Y}" / f"{when:%m}"
-        return folder / f"{when:%Y%m%d%H%M%S}-{label}-{uuid.uuid4().hex[:8]}.warc.gz"
+        # to the microsecond: a rebuild of the index (redline.store.warcscan) orders a source's
+        # captures of one second by their files' names
+        return folder / f"{when:%Y%m%d%H%M%S%f}-{label}-{uuid.uuid4().hex[:8]}.warc.gz"
 
     def write_warc(self, source: str, result: FetchResult, *, revisit_of: RevisitOf | None = None,
                    metadata: dict | None = None) -> WarcLocation:
@@ -144,17 +150,20 @@ class CheckRecords:
                      profile_asked: str | None = None,
                      versions: Sequence[tuple[NewVersion, NewChange | None]] = (),
                      alert: NewAlert | None = None, sinks: Sequence[str] = (),
-                     failed: bool | None = None, state: str | None = None) -> RecordedCheck:
+                     failed: bool | None = None, state: str | None = None,
+                     now: datetime | None = None) -> RecordedCheck:
         """Record one check in a single transaction: the capture, any new versions
         (each with the change from the one before), an alert for the last change,
         and a pending delivery per sink. Text blobs are written before the transaction.
 
         `failed` says whether `error` counts as a failure of the source (default: any error
         does; a removed page does not). `state` sets the source's state ("active" |
-        "removed"); a "removed" check keeps the validators of the last good capture."""
+        "removed"); a "removed" check keeps the validators of the last good capture. `now` is when
+        it is recorded (default: now; a rebuild of the index gives the capture's time)."""
         digests = [self.put_text(v.text) for v, _ in versions]
         error = error if error is not None else result.error
-        now = iso(utcnow())
+        when = now or utcnow()
+        now = iso(when)
         out: dict = {"capture_id": None, "version_ids": [], "change_ids": [], "alert_id": None}
         with self._tx() as db:
             srow = db.execute("SELECT failures FROM sources WHERE name=?", (source,)).fetchone()
@@ -169,7 +178,9 @@ class CheckRecords:
             prev_id, prev_seq = (last["id"], last["seq"]) if last else (None, 0)
             change_id = None
             for (v, change), digest in zip(versions, digests):
-                vid = self._add_version(db, source, digest, v, capture_id, prev_seq)
+                # first seen when its capture was made (what a rebuild from the WARC record gives too)
+                vid = self._add_version(db, source, digest, v if v.first_seen else replace(
+                    v, first_seen=result.fetched_at if result.status is not None else when), capture_id, prev_seq)
                 out["version_ids"].append(vid)
                 if change is not None:
                     c = db.execute(
