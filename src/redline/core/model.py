@@ -91,6 +91,7 @@ class FetchResult:
     encoding: str | None = None                  # how .text was decoded ("utf-8", "gb18030", ...)
     encoding_source: str | None = None           # "bom" | "header" | "meta" | "detected" | "default"
     undecodable_bytes: int = 0                   # bytes of .body not valid in .encoding: U+FFFD in .text
+    repaired: str | None = None                  # mojibake undone in .text (redline.core.mojibake), None: none
     redirects: tuple[tuple[int, str], ...] = ()  # (status, Location URL) for each hop, in order
     not_modified: bool = False                   # a 304 answer to a conditional GET
     error: str | None = None                     # one line: what went wrong, None when fine

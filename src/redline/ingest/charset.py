@@ -7,15 +7,19 @@ header charset never means ISO-8859-1. A declared charset that does not fit the
 bytes is passed over; one that fails on only a few bytes (a stray 0xA0, a
 truncated character: common on CMS pages) is kept and those bytes become U+FFFD,
 counted in ``Decoded.replaced``, since detection would turn the whole page into
-mojibake for them.
+mojibake for them. Last, mojibake that arrived in the bytes (UTF-8 read upstream as
+Latin-1 or cp1252, then served as UTF-8) is repaired (redline.core.mojibake), and
+``Decoded.repaired`` says so.
 """
 from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import charset_normalizer
+
+from redline.core.mojibake import repair_mojibake
 
 PRESCAN_BYTES = 4096
 TOLERATED_BAD_BYTES = 8  # at most this many bytes that do not decode, and
@@ -102,12 +106,14 @@ def _declared(body: bytes, content_type: str | None) -> list[tuple[str, str]]:
 @dataclass(frozen=True)
 class Decoded:
     """A body as text: `source` says where `encoding` came from ("bom" | "header" | "meta" | "detected" |
-    "default"); `replaced` counts the bytes that did not decode and are U+FFFD in `text`."""
+    "default"); `replaced` counts the bytes that did not decode and are U+FFFD in `text`; `repaired`
+    says what mojibake was undone in `text` (None: none)."""
 
     text: str
     encoding: str
     source: str
     replaced: int = 0
+    repaired: str | None = None
 
 
 def _decoded(body: bytes, encoding: str, source: str, bad: int | None = None) -> Decoded:
@@ -127,7 +133,13 @@ def _detect(body: bytes) -> Decoded:
 
 
 def decode(body: bytes, content_type: str | None) -> Decoded:
-    """The body as text, in the order the module docstring gives."""
+    """The body as text, in the order the module docstring gives, its mojibake repaired."""
+    decoded = _decode(body, content_type)
+    repair = repair_mojibake(decoded.text)
+    return decoded if repair is None else replace(decoded, text=repair.text, repaired=repair.note())
+
+
+def _decode(body: bytes, content_type: str | None) -> Decoded:
     for bom, name in _BOMS:
         if body.startswith(bom):
             return _decoded(body[len(bom):], name, "bom")

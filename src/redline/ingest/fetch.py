@@ -229,7 +229,7 @@ class Fetcher:
                 return result(body=hop.body, error=f"not an HTML page ({kind})"), False, None
             d = decode(hop.body, content_type)
             return result(body=hop.body, text=d.text, encoding=d.encoding, encoding_source=d.source,
-                          undecodable_bytes=d.replaced), False, None
+                          undecodable_bytes=d.replaced, repaired=d.repaired), False, None
 
     # -- one request: politeness, streaming, body cap -------------------------------------------------------
 

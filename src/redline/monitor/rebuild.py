@@ -99,17 +99,17 @@ def recorded_result(capture: ArchivedCapture, body: bytes, *, asked: str) -> Fet
     meta = capture.meta
     redirects = tuple((int(s), u) for s, u in meta.get("redirects", ()))
     error = meta.get("error")
-    text = encoding = encoding_source = None
+    text = encoding = encoding_source = repaired = None
     replaced = 0
     content_type = capture.header("content-type")
     if capture.status == 200 and not error and is_probably_text(content_type, body):
         d = decode(body, content_type)
-        text, encoding, encoding_source, replaced = d.text, d.encoding, d.source, d.replaced
+        text, encoding, encoding_source, replaced, repaired = d.text, d.encoding, d.source, d.replaced, d.repaired
     return FetchResult(
         url=asked if redirects else capture.uri, final_url=capture.uri, status=capture.status,
         fetched_at=capture.date, response_headers=capture.headers, body=body, text=text,
         encoding=meta.get("encoding", encoding), encoding_source=meta.get("encoding_source", encoding_source),
-        undecodable_bytes=meta.get("undecodable_bytes", replaced), redirects=redirects,
+        undecodable_bytes=meta.get("undecodable_bytes", replaced), repaired=repaired, redirects=redirects,
         not_modified=capture.status == 304, error=error, elapsed=meta.get("elapsed", 0.0),
         http_version=capture.http_version, attempts=meta.get("attempts", 1))
 

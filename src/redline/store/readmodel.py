@@ -67,7 +67,7 @@ def _capture(row: Any) -> CaptureInfo:
                        encoding=row["encoding"], body_bytes=row["body_bytes"], raw_sha256=row["raw_sha256"],
                        redirects=redirects, warc_path=row["warc_path"], warc_offset=row["warc_offset"],
                        warc_record_id=row["warc_record_id"], elapsed=row["elapsed"],
-                       warc_length=row["warc_length"])
+                       warc_length=row["warc_length"], repaired=row["repaired"])
 
 
 

@@ -107,6 +107,7 @@ class CaptureInfo:
     warc_record_id: str | None
     elapsed: float | None
     warc_length: int | None = None
+    repaired: str | None = None    # mojibake undone in its text (redline.core.mojibake), None: none
 
     @property
     def has_body(self) -> bool:

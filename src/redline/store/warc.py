@@ -129,6 +129,7 @@ def build_capture_warc(result: FetchResult, *, revisit_of: RevisitOf | None = No
         return buf.getvalue(), offset, length, record_id, revisit  # keep unchanged checks small
     meta = {"redirects": [list(r) for r in result.redirects], "encoding": result.encoding,
             "encoding_source": result.encoding_source, "undecodable_bytes": result.undecodable_bytes or None,
+            "repaired": result.repaired,
             "error": result.error,
             "attempts": result.attempts, "elapsed": result.elapsed, **(metadata or {})}
     writer.write_record(writer.create_warc_record(

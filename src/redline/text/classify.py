@@ -14,8 +14,11 @@
       match is replaced by one fixed token in both texts before comparing. Masks are
       operator input: they run on the ``regex`` engine (Python's syntax) with a time
       limit, and a mask that exceeds it raises MaskError instead of hanging the run.
+    * encoding: one text holds mojibake (UTF-8 read as Latin-1 or cp1252 upstream, kept
+      in a version archived before redline repaired it at decode time) and, repaired,
+      has the other's words (redline.core.mojibake).
   Reasons: "only whitespace", "only punctuation/typography", "only inside masks:
-  <pattern>", or, when several apply, each without "only".
+  <pattern>", "only encoding (mojibake repaired)", or, when several apply, each without "only".
 - "substantive": the words differ. Letter case counts: "Leading" -> "leading" is
   substantive (reason "letter case"), since capitalisation can carry meaning
   ("the Party", "One China"). Reasons, where easy: "paragraph added", "paragraph
@@ -32,6 +35,7 @@ from collections.abc import Sequence
 from redline.text.diff import CJK_RANGES, DELETE, EQUAL, diff_tokens
 from redline.text.masks import MASK_SECONDS, MASK_TOKEN, compile_masks, mask_pair
 from redline.core.model import Classification
+from redline.core.mojibake import without_mojibake
 
 __all__ = ["classify", "compile_masks", "words", "MASK_TOKEN"]
 
@@ -87,9 +91,13 @@ def classify(a: str, b: str, *, masks: Sequence[str] = (), mask_seconds: float =
         if differ:
             masked.append(pattern.pattern)
     pa, pb = _paragraphs(a), _paragraphs(b)
-    if [w for p in pa for w in p] != [w for p in pb for w in p]:     # the words of a != the words of b
-        return Classification("substantive", _substantive_reasons(pa, pb))
     kinds = []
+    if [w for p in pa for w in p] != [w for p in pb for w in p]:     # the words of a != the words of b
+        fa, fb = without_mojibake(a), without_mojibake(b)             # an old version kept with its mojibake
+        if (fa, fb) == (a, b) or words(fa) != words(fb):
+            return Classification("substantive", _substantive_reasons(pa, pb))
+        kinds.append("encoding (mojibake repaired)")
+        a, b = fa, fb
     if masked:
         kinds.append("inside masks: " + ", ".join(masked))
     if a != b:

@@ -45,7 +45,8 @@ def _insert_capture(db: sqlite3.Connection, source: str, result: FetchResult, *,
         """INSERT INTO captures (source, run_id, url, final_url, fetched_at, status, not_modified, error,
            etag, last_modified, content_type, encoding, redirects, raw_sha256, body_bytes,
            warc_path, warc_offset, warc_length, warc_record_id, revisit, text_sha256, profile,
-           normalizer_version, elapsed, profile_asked) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+           normalizer_version, elapsed, profile_asked, repaired)
+           VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
         (source, run_id, result.url, result.final_url, iso(result.fetched_at), result.status,
          int(result.not_modified), error, result.header("etag"), result.header("last-modified"),
          result.header("content-type"), result.encoding, json.dumps(list(result.redirects)),
@@ -53,7 +54,7 @@ def _insert_capture(db: sqlite3.Connection, source: str, result: FetchResult, *,
          warc.path if warc else None, warc.offset if warc else None,
          warc.length if warc else None, warc.record_id if warc else None,
          int(bool(warc and warc.revisit)), text_sha256, profile, normalizer_version, result.elapsed,
-         None if profile_asked == profile else profile_asked))
+         None if profile_asked == profile else profile_asked, result.repaired))
     return int(cur.lastrowid)
 
 

@@ -8,7 +8,7 @@ from redline.store.sqlite.rows import iso, utcnow
 
 
 BATCH_LABEL = "unchanged_checks"  # in the names of batch WARC files; never a source slug (no "_" in those)
-SCHEMA_VERSION = 5  # SCHEMA below is version 1; MIGRATIONS bring an index up to this one
+SCHEMA_VERSION = 6  # SCHEMA below is version 1; MIGRATIONS bring an index up to this one
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -106,6 +106,9 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     ),
     5: (  # the read (capture) of its listing that first met an item, for the listing's history in browse
         "ALTER TABLE listing_items ADD COLUMN capture_id INTEGER",
+    ),
+    6: (  # mojibake undone in a capture's text (redline.core.mojibake): what, in one line; NULL: none
+        "ALTER TABLE captures ADD COLUMN repaired TEXT",
     ),
 }
 
