@@ -18,6 +18,10 @@ alerts that had not reached a log yet. Sources come from the sources file (with 
 baselines); a discovered source, known only to the lost index, comes back from its
 files' names and its new-statement alert.
 
+Order: by WARC-Date, then by the fetch's start to the microsecond, which a capture's own
+file name carries since this command exists; in files written before, two captures of one
+source within the same second may replay in either order.
+
 The new index is built beside the old one and moved into place only when complete; a
 damaged or replaced index is kept as index.sqlite.old-TIME.
 """

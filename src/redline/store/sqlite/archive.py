@@ -16,6 +16,7 @@ from redline.store.types import (SourceState)
 from redline.store.sqlite.alerts import AlertRecords
 from redline.store.sqlite.checks import CheckRecords
 from redline.store.sqlite.listings import ListingRecords
+from redline.store.sqlite.search import SearchRecords
 from redline.store.sqlite.rows import _slug, iso, utcnow
 from redline.store.sqlite.schema import SCHEMA, _migrate, _remember_url
 
@@ -86,7 +87,7 @@ def index_reads_fine(path: Path) -> bool:
         return False
 
 
-class Archive(CheckRecords, ListingRecords, AlertRecords):
+class Archive(CheckRecords, ListingRecords, AlertRecords, SearchRecords):
     """An archive rooted at a folder. Safe to share between threads."""
 
     def __init__(self, root: Path | str, *, index: str = INDEX_NAME, durable: bool = True) -> None:
@@ -118,6 +119,7 @@ class Archive(CheckRecords, ListingRecords, AlertRecords):
         except (OSError, sqlite3.Error) as exc:
             raise ArchiveError(f"cannot open the archive at {self.root}: {exc}") from None
         self._lock = threading.RLock()
+        self._backfill_search()
 
     # -- plumbing ---------------------------------------------------------
 

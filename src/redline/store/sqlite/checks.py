@@ -17,6 +17,7 @@ from redline.core.model import FetchResult, Source
 from redline.store.warc import RevisitOf, WarcLocation, write_capture_warc
 from redline.store.types import (RecordedCheck, NewAlert, NewChange, NewVersion, PendingCheck,
                                  Version)
+from redline.store.sqlite.search import index_version_lines
 from redline.store.sqlite.rows import (BATCH_LABEL, _slug, _insert_alert, _insert_capture, _parse_date, _update_source, iso,
                                        sha256_text, utcnow)
 
@@ -94,6 +95,7 @@ class CheckRecords:
                VALUES (?,?,?,?,?,?,?,?,?)""",
             (name, prev_seq + 1, digest, capture_id, iso(v.first_seen or utcnow()),
              v.normalizer_version, v.origin, v.title, len(v.text)))
+        index_version_lines(db, name, prev_seq + 1, v.text)
         return int(cur.lastrowid)
 
     # -- captures ---------------------------------------------------------

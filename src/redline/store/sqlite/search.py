@@ -1,0 +1,120 @@
+"""The search index of the whole record: every line (paragraph) any version ever had, once,
+in an FTS5 trigram index (English and Chinese alike: trigrams need no word breaks), and for
+each source the spans of versions in which the line stood (`line_spans`: from v3 to v7).
+
+A new version extends the spans of the lines it kept from the version before and opens
+one for each line it brings, in the check's own transaction, so a search never reads a
+text blob: a hit is a line, and its spans say in which versions it stood, when it first
+appeared and where it ended. Consecutive versions share almost every line, so the index
+grows with what changes, not with the number of versions.
+"""
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from typing import Sequence
+
+SEARCH_MIGRATION = (
+    "CREATE TABLE IF NOT EXISTS text_lines (id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE, text TEXT NOT NULL)",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS line_search USING fts5(text, content='text_lines', content_rowid='id', "
+    "tokenize='trigram')",
+    "CREATE TRIGGER IF NOT EXISTS text_lines_search AFTER INSERT ON text_lines BEGIN "
+    "INSERT INTO line_search(rowid, text) VALUES (new.id, new.text); END",
+    """CREATE TABLE IF NOT EXISTS line_spans (
+        line_id INTEGER NOT NULL REFERENCES text_lines(id), source TEXT NOT NULL REFERENCES sources(name),
+        from_seq INTEGER NOT NULL, to_seq INTEGER NOT NULL, PRIMARY KEY (line_id, source, from_seq))""",
+    "CREATE INDEX IF NOT EXISTS line_spans_open ON line_spans(source, to_seq)",
+    "INSERT OR REPLACE INTO meta VALUES ('search_backfill', 'pending')",   # Archive.__init__ fills it
+)
+MIN_INDEXED = 3   # a query shorter than a trigram is looked for line by line (instr), not in the index
+
+
+def text_lines(text: str) -> list[str]:
+    """The distinct non-empty lines of a version's text, in order."""
+    return list(dict.fromkeys(line.strip() for line in text.splitlines() if line.strip()))
+
+
+def index_version_lines(db: sqlite3.Connection, source: str, seq: int, text: str) -> None:
+    """Record version `seq` of `source` in the search index (inside the caller's transaction)."""
+    open_spans = {r[0]: r[1] for r in db.execute(
+        "SELECT line_id, from_seq FROM line_spans WHERE source=? AND to_seq=?", (source, seq - 1))}
+    for line in text_lines(text):
+        digest = hashlib.sha256(line.encode("utf-8")).hexdigest()
+        row = db.execute("SELECT id FROM text_lines WHERE sha256=?", (digest,)).fetchone()
+        line_id = row[0] if row else db.execute("INSERT INTO text_lines (sha256, text) VALUES (?,?)",
+                                                (digest, line)).lastrowid
+        if line_id in open_spans:
+            db.execute("UPDATE line_spans SET to_seq=? WHERE line_id=? AND source=? AND from_seq=?",
+                       (seq, line_id, source, open_spans[line_id]))
+        else:
+            db.execute("INSERT OR IGNORE INTO line_spans (line_id, source, from_seq, to_seq) VALUES (?,?,?,?)",
+                       (line_id, source, seq, seq))
+
+
+def fts_phrase(query: str) -> str:
+    """The query as one FTS5 phrase (its double quotes doubled): matched as a substring."""
+    return '"' + query.replace('"', '""') + '"'
+
+
+# A hit: the line, the span, the versions at its two ends and the one after it (where it ended).
+_HITS = """SELECT l.id AS line_id, l.text, sp.source, s.title AS source_title, sp.from_seq, sp.to_seq,
+                  f.first_seen AS from_seen, t.first_seen AS to_seen, n.seq AS ended_seq, n.first_seen AS ended_seen,
+                  (SELECT MAX(seq) FROM versions WHERE source = sp.source) AS latest_seq, s.state
+           FROM ({lines}) hit JOIN text_lines l ON l.id = hit.id
+           JOIN line_spans sp ON sp.line_id = l.id
+           JOIN sources s ON s.name = sp.source
+           JOIN versions f ON f.source = sp.source AND f.seq = sp.from_seq
+           JOIN versions t ON t.source = sp.source AND t.seq = sp.to_seq
+           LEFT JOIN versions n ON n.source = sp.source AND n.seq = sp.to_seq + 1
+           WHERE {where}
+           ORDER BY sp.source, sp.from_seq, l.id
+           LIMIT ?"""
+
+
+class SearchRecords:
+    """Archive's part for the search index (mixed into Archive: uses its _tx/_query)."""
+
+    def search_lines(self, query: str, *, source: str | None = None, since: str | None = None,
+                     limit: int = 200) -> list[sqlite3.Row]:
+        """Every span of versions in which a line holding `query` (case-insensitive, as a substring)
+        stood: one row per (line, source, span), with the versions at both ends and the one that
+        dropped it (NULL while it stands). `since` (ISO date) keeps spans that still stood then."""
+        query = " ".join(query.split())
+        if not query:
+            return []
+        if len(query) >= MIN_INDEXED:
+            lines, params = "SELECT rowid AS id FROM line_search WHERE line_search MATCH ?", [fts_phrase(query)]
+        else:
+            lines, params = "SELECT id FROM text_lines WHERE instr(lower(text), lower(?)) > 0", [query]
+        where, extra = ["1"], []
+        if source:
+            where.append("sp.source = ?")
+            extra.append(source)
+        if since:
+            where.append("(n.first_seen IS NULL OR n.first_seen >= ?)")
+            extra.append(since)
+        sql = _HITS.format(lines=lines, where=" AND ".join(where))
+        return self._query(sql, (*params, *extra, limit))
+
+    def line_spans_of(self, line_ids: Sequence[int]) -> list[sqlite3.Row]:
+        """Every span of these lines (for the lines a regex found: redline.store.readsearch)."""
+        if not line_ids:
+            return []
+        marks = ",".join("?" * len(line_ids))
+        return self._query(_HITS.format(lines=f"SELECT id FROM text_lines WHERE id IN ({marks})", where="1"),
+                           (*line_ids, 1_000_000))
+
+    def _backfill_search(self) -> None:
+        """Index the versions archived before the search index existed (once, on the first open)."""
+        row = self._query("SELECT value FROM meta WHERE key='search_backfill'")
+        if not row or row[0]["value"] != "pending":
+            return
+        for source in [r["name"] for r in self._query("SELECT name FROM sources ORDER BY name")]:
+            versions = self._query("SELECT seq, text_sha256 FROM versions WHERE source=? ORDER BY seq", (source,))
+            with self._tx() as db:
+                db.execute("DELETE FROM line_spans WHERE source=?", (source,))
+                for v in versions:
+                    text = self.get_text(v["text_sha256"]) if self.has_text(v["text_sha256"]) else ""
+                    index_version_lines(db, source, v["seq"], text)
+        with self._tx() as db:
+            db.execute("UPDATE meta SET value='done' WHERE key='search_backfill'")
