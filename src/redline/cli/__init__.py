@@ -16,4 +16,5 @@ COMMAND_MODULES = (
     "redline.cli.discover",
     "redline.cli.sources",
     "redline.cli.verify",
+    "redline.cli.search",
 )

@@ -21,6 +21,7 @@ from rich import box
 from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 __all__ = ["Column", "Grid", "fit_columns", "print_grid", "grid_json", "grid_tsv"]
 
@@ -153,5 +154,5 @@ def print_grid(console: Console, grid: Grid, *, as_json: bool = False, piped: st
         table.add_column(c.name, justify=c.justify, no_wrap=True, overflow="ellipsis",  # type: ignore[arg-type]
                          min_width=w, max_width=w)
     for row, style in zip(grid.rows, grid.styles):
-        table.add_row(*(row[i] for i in keep), style=style)
+        table.add_row(*(Text(row[i]) for i in keep), style=style)  # cells are text, never markup
     console.print(table, highlight=False)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from typing import Sequence
 
 SEARCH_MIGRATION = (
     "CREATE TABLE IF NOT EXISTS text_lines (id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE, text TEXT NOT NULL)",
@@ -95,14 +94,6 @@ class SearchRecords:
             extra.append(since)
         sql = _HITS.format(lines=lines, where=" AND ".join(where))
         return self._query(sql, (*params, *extra, limit))
-
-    def line_spans_of(self, line_ids: Sequence[int]) -> list[sqlite3.Row]:
-        """Every span of these lines (for the lines a regex found: redline.store.readsearch)."""
-        if not line_ids:
-            return []
-        marks = ",".join("?" * len(line_ids))
-        return self._query(_HITS.format(lines=f"SELECT id FROM text_lines WHERE id IN ({marks})", where="1"),
-                           (*line_ids, 1_000_000))
 
     def _backfill_search(self) -> None:
         """Index the versions archived before the search index existed (once, on the first open)."""

@@ -1,0 +1,96 @@
+"""Search the whole record (issue 16, part 3): every version's text, English and Chinese, each
+hit with the versions it stood in and where it ended."""
+from __future__ import annotations
+
+import json
+
+from redline.alerts.channels import Sinks
+from redline.alerts.sinks import JsonlSink
+from redline.cli.main import main
+from redline.monitor.cycle import check_host
+from redline.store.readsearch import search, snippet
+from redline.store.sqlite import Archive
+
+WORDING = ("should play a leading role", "should play a central role")
+ZH = ("中方愿同东盟国家一道，构建网络空间命运共同体。\n"
+      "双方重申，联合国应在网络空间国际规则制定中发挥主导作用。\n"
+      "双方同意尊重网络主权。")
+
+
+def _check(stack, run_id: str) -> None:
+    sinks = Sinks({"alert-log": JsonlSink(stack.archive.alerts_log, name="alert-log")}, {})
+    check_host(stack.archive, stack.registry.statements(), fetcher=stack.fetcher, sinks=sinks, run_id=run_id,
+               failure_threshold=3)
+
+
+def _history(stack) -> tuple[str, str]:
+    """v1 (baseline) -> v2 wording changed -> (another source) a Chinese text, then one line dropped."""
+    changed = next(n for n, t in stack.seeds.items() if WORDING[0] in t)
+    chinese = next(n for n in stack.seeds if n != changed)
+    _check(stack, "one")
+    stack.serve(changed, stack.seeds[changed].replace(*WORDING))
+    stack.serve(chinese, ZH)
+    _check(stack, "two")
+    stack.serve(chinese, ZH.replace("\n双方同意尊重网络主权。", ""))
+    _check(stack, "three")
+    return changed, chinese
+
+
+def test_a_removed_phrase_shows_the_versions_it_stood_in_and_where_it_ended(stack) -> None:
+    changed, _ = _history(stack)
+    v = {x.seq: x for x in stack.archive.versions(changed)}
+    [old] = search(stack.archive, "Leading ROLE", source=changed)
+    assert (old.first_seq, old.last_seq, old.ended_seq) == (1, 1, 2) and not old.stands
+    assert old.ended_seen == v[2].first_seen and old.match == "leading role"
+    [new] = search(stack.archive, "central role")
+    assert (new.source, new.first_seq, new.ended_seq) == (changed, 2, None) and new.stands
+
+
+def test_chinese_is_found_without_spaces_and_a_dropped_line_says_where_it_ended(stack) -> None:
+    _, chinese = _history(stack)
+    hits = search(stack.archive, "网络空间命运共同体")
+    assert [(h.source, h.first_seq, h.stands) for h in hits] == [(chinese, 2, True)]
+    [sovereignty] = search(stack.archive, "网络主权")
+    assert (sovereignty.first_seq, sovereignty.last_seq, sovereignty.ended_seq) == (2, 2, 3)
+    assert {h.source for h in search(stack.archive, "主导")} == {chinese}   # shorter than a trigram too
+
+
+def test_since_keeps_only_hits_that_still_stood_then(stack) -> None:
+    changed, _ = _history(stack)
+    after_change = stack.archive.versions(changed)[1].first_seen
+    assert search(stack.archive, "leading role", since=after_change[:10] + "T23:59:59+00:00") == []
+    assert len(search(stack.archive, "central role", since=after_change)) == 1
+
+
+def test_an_archive_from_before_the_search_index_is_indexed_on_first_open(stack) -> None:
+    changed, _ = _history(stack)
+    before = search(stack.archive, "leading role")
+    root = stack.archive.root
+    stack.archive.close()
+    import sqlite3
+
+    db = sqlite3.connect(root / "index.sqlite")
+    db.executescript("DELETE FROM line_spans; DELETE FROM text_lines; INSERT INTO line_search(line_search) "
+                     "VALUES ('rebuild'); UPDATE meta SET value='pending' WHERE key='search_backfill';")
+    db.close()
+    with Archive(root) as archive:
+        assert search(archive, "leading role") == before
+
+
+def test_a_snippet_is_cut_around_the_match_with_ellipses() -> None:
+    text = "x" * 300 + " the UN should play a leading role " + "y" * 300
+    before, match, after = snippet(text, "LEADING role", width=60)
+    assert match == "leading role" and before.startswith("…") and after.endswith("…")
+    assert len(before) + len(match) + len(after) <= 64
+
+
+def test_redline_search_prints_a_row_per_hit_and_json(stack, capsys) -> None:
+    changed, _ = _history(stack)
+    root = str(stack.archive.root)
+    assert main(["search", "leading role", "--archive", root]) == 0
+    out = capsys.readouterr().out.splitlines()       # piped: a header and one tab-separated line per hit
+    assert out[0].split("\t") == ["source", "versions", "first seen", "until", "text"]
+    assert out[1].split("\t")[:2] == [changed, "v1"] and "ended v2" in out[1] and "«leading role»" in out[1]
+    assert main(["search", "网络主权", "--json", "--archive", root]) == 0
+    [hit] = json.loads(capsys.readouterr().out)
+    assert hit["ended_seq"] == 3 and hit["match"] == "网络主权" and hit["stands"] is False
