@@ -17,7 +17,7 @@ from redline.text.diff import CJK_RANGES
 __all__ = ["EN_NEGATORS", "EN_MODALS", "EN_MODAL_PHRASES", "ZH_NEGATORS", "ZH_MODALS", "ZH_NOT_NEGATION",
            "ZH_NOT_MODAL", "MONTHS", "EN_NUMBER_WORDS", "ENTITIES", "FORMULATIONS_EN", "FORMULATIONS_ZH",
            "ZH_CONFUSABLE", "zh_negators", "zh_modals", "entities", "formulations", "negations", "modals",
-           "figures", "spelling_fix"]
+           "figures", "spelling_fix", "title_case"]
 
 # --------------------------------------------------------------------------- negation
 
@@ -210,15 +210,17 @@ _SENTENCE_WORDS = frozenset({"The", "We", "It", "This", "That", "These", "Both",
                              "He", "She", "They", "Our", "Recalling", "During"})
 
 
-def entities(text: str) -> Counter[str]:
-    """Names in text, by canonical name: the gazetteer (English and Chinese), then acronyms of 2-6
-    capitals and capitalised multi-word names ("Cyber Dialogue") in what the gazetteer left."""
+def entities(text: str, *, guessed: bool = True) -> Counter[str]:
+    """Names in text, by canonical name: the gazetteer (English and Chinese), then (`guessed`) acronyms
+    of 2-6 capitals and capitalised multi-word names ("Cyber Dialogue") in what the gazetteer left."""
     found: Counter[str] = Counter()
     rest = _NOT_NAMES.sub(lambda m: "\x00" * len(m.group()), text)
     for rx, aliases in ((_EN_NAMES, _EN_ALIASES), (_ZH_NAMES, _ZH_ALIASES)):
         for m in rx.finditer(rest):
             found[aliases[m.group()]] += 1
         rest = rx.sub(lambda m: "\x00" * len(m.group()), rest)
+    if not guessed:
+        return found
     for m in _ACRONYM.finditer(rest):
         found[m.group().removesuffix("s")] += 1
     rest = _ACRONYM.sub("\x00", rest)
@@ -253,6 +255,7 @@ _ZH_NUMBERS = re.compile(r"(?!一个中国)第?[零〇一二两三四五六七�
                          r"|[零〇一二两三四五六七八九十]*[百千万亿]+|百分之[零〇一二两三四五六七八九十百]+")
 _CJK = re.compile(f"[{CJK_RANGES}]")
 _DIGIT = re.compile(r"\d")
+_NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")        # a figure (a word like "G20" or "5G" is none)
 _INFLECTIONS = frozenset({"", "s", "es", "ed", "d", "ing", "ly", "er", "ers", "ies", "y", "ied", "al", "ion",
                           "ions", "ment", "ments", "ive", "ity"})
 
@@ -288,6 +291,12 @@ def modals(words: Sequence[str], text: str) -> Counter[str]:
     return found + zh_modals(text)
 
 
+def title_case(text: str) -> bool:
+    """Most longer words capitalised ("Wang Yi Holds Talks with..."): capitals there mark no names."""
+    longer = [w for w in re.findall(r"[A-Za-z]{4,}", text)]
+    return len(longer) >= 2 and sum(w[0].isupper() for w in longer) >= 0.6 * len(longer)
+
+
 def figures(text: str, words: Sequence[str], spans: Sequence[tuple[int, int]]) -> set[str]:
     """"date" and/or "number" when some of `words` (at `spans` in text) are (in) a date or a figure."""
     dates = [m.span() for m in _DATES.finditer(text)]
@@ -296,7 +305,7 @@ def figures(text: str, words: Sequence[str], spans: Sequence[tuple[int, int]]) -
     for word, (s, e) in zip(words, spans):
         if word in MONTHS or any(s < de and e > ds for ds, de in dates):
             out.add("date")
-        elif (_DIGIT.search(word) or word.lower() in EN_NUMBER_WORDS
+        elif (_NUMBER.fullmatch(word) or word.lower() in EN_NUMBER_WORDS
               or any(s < ne and e > ns for ns, ne in numbers)):
             out.add("number")
     return out

@@ -207,8 +207,8 @@ def _pair_reasons(old: _Line, new: _Line, timeout: float) -> list[Reason]:
         kinds = _span_kinds(old, new, (a0, a1, b0, b1), (lo_a, hi_a, lo_b, hi_b))
         if not kinds:
             continue
-        if a0 == a1 or b0 == b1:          # an insertion or deletion: show a word (2 CJK) either side
-            d = 2 if cjk else 1
+        if a0 == a1 or b0 == b1 or (cjk and max(a1 - a0, b1 - b0) == 1):
+            d = 2 if cjk and (a0 == a1 or b0 == b1) else 1     # a word (CJK: 2 characters) either side
             a0, a1 = max(a0 - d, 0), min(a1 + d, len(old.words))
             b0, b1 = max(b0 - d, 0), min(b1 + d, len(new.words))
         out += [Reason(kind, _text(old, a0, a1), _text(new, b0, b1), new.number) for kind in kinds]
@@ -244,12 +244,13 @@ def _span_kinds(old: _Line, new: _Line, span: tuple[int, int, int, int],
     if lx.modals(wa, ta) != lx.modals(wb, tb):
         kinds.append("modality")
     if not kinds and lx.spelling_fix(was, now):
-        ea, eb = lx.entities(ta), lx.entities(tb)
-        if not (ea and eb and ea != eb):
+        ea, eb = lx.entities(ta, guessed=False), lx.entities(tb, guessed=False)
+        if not (ea and eb and ea != eb):  # "Austria" -> "Australia" is no spelling fix
             return ["spelling"]
     if lx.formulations(" ".join(wa).lower(), ta) != lx.formulations(" ".join(wb).lower(), tb):
         kinds.append("formulation")
-    if lx.entities(ta) != lx.entities(tb):
+    guessed = not (lx.title_case(old.text) or lx.title_case(new.text))
+    if lx.entities(ta, guessed=guessed) != lx.entities(tb, guessed=guessed):
         kinds.append("entity")
     figures = (lx.figures(old.text, old.words[a0:a1], old.spans[a0:a1])
                | lx.figures(new.text, new.words[b0:b1], new.spans[b0:b1]))
