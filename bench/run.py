@@ -70,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         browse_md.write_text("| what | result |\n|---|---|\n| response time of the browse view for a source "
                              "with 5,000 versions | not measured: bench/bench_browse.py does not exist yet |\n",
                              encoding="utf-8")
+    if step("search", [py, "bench/bench_search.py"], out=RESULTS / "search.md", timeout=1800) != 0:
+        failed = 1
     failed |= step("report", [py, "bench/report.py", "--command", args.command]) != 0
     return 1 if failed else 0
 

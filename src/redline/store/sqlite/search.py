@@ -26,6 +26,7 @@ SEARCH_MIGRATION = (
     "INSERT OR REPLACE INTO meta VALUES ('search_backfill', 'pending')",   # Archive.__init__ fills it
 )
 MIN_INDEXED = 3   # a query shorter than a trigram is looked for line by line (instr), not in the index
+LINES_READ = 20   # lines read per hit asked for: a word in every paragraph stops early (the hits are capped)
 
 
 def text_lines(text: str) -> list[str]:
@@ -55,19 +56,19 @@ def fts_phrase(query: str) -> str:
     return '"' + query.replace('"', '""') + '"'
 
 
-# A hit: the line, the span, the versions at its two ends and the one after it (where it ended).
+# A hit: the line, the span, the versions at its two ends and the one after it (where it ended). The
+# spans are chosen (and cut to the limit) first, so a word in every paragraph joins only those.
 _HITS = """SELECT l.id AS line_id, l.text, sp.source, s.title AS source_title, sp.from_seq, sp.to_seq,
                   f.first_seen AS from_seen, t.first_seen AS to_seen, n.seq AS ended_seq, n.first_seen AS ended_seen,
-                  (SELECT MAX(seq) FROM versions WHERE source = sp.source) AS latest_seq, s.state
-           FROM ({lines}) hit JOIN text_lines l ON l.id = hit.id
-           JOIN line_spans sp ON sp.line_id = l.id
+                  s.state
+           FROM (SELECT sp.* FROM ({lines}) hit JOIN line_spans sp ON sp.line_id = hit.id
+                 {span_where} ORDER BY sp.source, sp.from_seq, sp.line_id LIMIT ?) sp
+           JOIN text_lines l ON l.id = sp.line_id
            JOIN sources s ON s.name = sp.source
            JOIN versions f ON f.source = sp.source AND f.seq = sp.from_seq
            JOIN versions t ON t.source = sp.source AND t.seq = sp.to_seq
            LEFT JOIN versions n ON n.source = sp.source AND n.seq = sp.to_seq + 1
-           WHERE {where}
-           ORDER BY sp.source, sp.from_seq, l.id
-           LIMIT ?"""
+           ORDER BY sp.source, sp.from_seq, l.id"""
 
 
 class SearchRecords:
@@ -82,17 +83,20 @@ class SearchRecords:
         if not query:
             return []
         if len(query) >= MIN_INDEXED:
-            lines, params = "SELECT rowid AS id FROM line_search WHERE line_search MATCH ?", [fts_phrase(query)]
+            lines, params = ("SELECT rowid AS id FROM line_search WHERE line_search MATCH ? ORDER BY rowid DESC "
+                             "LIMIT ?"), [fts_phrase(query), limit * LINES_READ]
         else:
-            lines, params = "SELECT id FROM text_lines WHERE instr(lower(text), lower(?)) > 0", [query]
-        where, extra = ["1"], []
+            lines, params = ("SELECT id FROM text_lines WHERE instr(lower(text), lower(?)) > 0 ORDER BY id DESC "
+                             "LIMIT ?"), [query, limit * LINES_READ]
+        where, extra = [], []
         if source:
             where.append("sp.source = ?")
             extra.append(source)
-        if since:
-            where.append("(n.first_seen IS NULL OR n.first_seen >= ?)")
+        if since:   # the version after the span (if any) came at or after `since`
+            where.append("NOT EXISTS (SELECT 1 FROM versions n WHERE n.source = sp.source AND n.seq = sp.to_seq + 1 "
+                         "AND n.first_seen < ?)")
             extra.append(since)
-        sql = _HITS.format(lines=lines, where=" AND ".join(where))
+        sql = _HITS.format(lines=lines, span_where=("WHERE " + " AND ".join(where)) if where else "")
         return self._query(sql, (*params, *extra, limit))
 
     def _backfill_search(self) -> None:
