@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Sequence
 
 from redline.alerts.links import with_links
-from redline.alerts.text import alert_title, alert_urn, utc, version_dates
+from redline.alerts.text import alert_title, alert_urn, significance_line, utc, version_dates
 from redline.core.atomic import atomic_write_bytes
 from redline.core.model import Alert
 
@@ -29,6 +29,8 @@ def _content(alert: Alert) -> str:
     dates = version_dates(alert)
     if dates:
         parts.append(f"<p>{esc(dates)}</p>")
+    if alert.significance:
+        parts.append(f"<p>{esc(significance_line(alert))}</p>")
     if alert.links:
         parts.append("<p>" + " · ".join(f'<a href="{esc(url, quote=True)}">{esc(key.replace("_", " "))}</a>'
                                         for key, url in alert.links.items()) + "</p>")
@@ -67,6 +69,8 @@ def render_atom_feed(alerts: Sequence[Alert], *, feed_id: str, title: str, link:
         entry.published(utc(alert.created_at))
         entry.summary(_xml_text(alert.summary))
         entry.category(term=alert.kind)
+        if alert.significance:
+            entry.category(term=f"significance:{alert.significance['grade']}")
         entry.category(term=alert.source)
         entry.content(_xml_text(_content(alert)), type="html")
     return fg.atom_str(pretty=True)

@@ -35,7 +35,25 @@ def alert_urn(alert: Alert) -> str:
 
 def alert_title(alert: Alert) -> str:
     label = KIND_LABELS.get(alert.kind, alert.kind.replace("_", " ").capitalize())
-    return f"{label}: {alert.title or alert.source}"
+    grade = (alert.significance or {}).get("grade")
+    return f"{label}{f' ({grade})' if grade else ''}: {alert.title or alert.source}"
+
+
+REASONS_SHOWN = 5
+
+
+def significance_line(alert: Alert) -> str:
+    """"significance: high · negation ¶3: "will" -> "will not"; modality ¶5: ..." ("" without a grade)."""
+    sig = alert.significance
+    if not sig:
+        return ""
+    reasons = []
+    for r in sig.get("reasons", [])[:REASONS_SHOWN]:
+        change = " -> ".join(f'"{x}"' if x else "-" for x in (r.get("before", ""), r.get("after", "")))
+        reasons.append(f"{r.get('kind', '?').replace('_', ' ')} ¶{r.get('paragraph', '?')}: {change}")
+    more = len(sig.get("reasons", [])) - REASONS_SHOWN
+    return (f"significance: {sig['grade']}" + (" · " + "; ".join(reasons) if reasons else "")
+            + (f"; {more} more" if more > 0 else ""))
 
 
 def alert_facts(alert: Alert) -> str:
@@ -65,6 +83,7 @@ def _links(alert: Alert) -> list[tuple[str, str]]:
 def alert_body(alert: Alert, *, max_diff_chars: int = MAX_BODY_DIFF_CHARS) -> str:
     """What a plain-text chat or e-mail alert shows: summary, URL, versions, evidence links, the marked-up diff."""
     lines = [alert.summary, alert.url, alert_facts(alert)]
+    lines += [significance_line(alert)] if alert.significance else []
     lines += [f"{label}: {url}" for label, url in _links(alert)]
     diff = alert.diff_text.strip("\n")
     if diff:
@@ -92,6 +111,8 @@ def alert_html(alert: Alert, *, max_diff_chars: int = MAX_BODY_DIFF_CHARS) -> st
     dates = version_dates(alert)
     if dates:
         parts.append(f"<p>{esc(dates)}</p>")
+    if alert.significance:
+        parts.append(f"<p>{esc(significance_line(alert))}</p>")
     links = _links(alert)
     if links:
         parts.append("<p>" + " · ".join(f'<a href="{esc(url, quote=True)}">{esc(label)}</a>' for label, url in links)

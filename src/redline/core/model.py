@@ -179,4 +179,12 @@ class Alert:
         record["from_version"], record["to_version"] = record.pop("from_seq"), record.pop("to_seq")
         if not record["links"]:
             del record["links"]
+        if self.significance:
+            record["significance"] = self.significance
         return record
+
+    @property
+    def significance(self) -> dict | None:
+        """A change alert's grade and reasons (redline.text.significance), None for other alerts."""
+        value = self.stats.get("significance") if isinstance(self.stats, dict) else None
+        return value if isinstance(value, dict) and value.get("grade") else None

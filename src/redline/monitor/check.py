@@ -30,6 +30,7 @@ from redline.store.locks import source_lock
 from redline.store.sqlite import Archive, NewAlert, NewChange, NewVersion, SourceState, sha256_text
 from redline.text import classify as classify_mod
 from redline.text.diff import diff_texts
+from redline.text.significance import grade_change
 from redline.text.render import render_html, render_text
 from redline.text.normalize import NORMALIZER_VERSION, normalize
 
@@ -219,9 +220,11 @@ def _check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id:
             change = NewChange(verdict.kind, verdict.reasons, asdict(d.stats))
             outcome.change = verdict.kind
             if verdict.kind == "substantive":
+                graded = grade_change(previous, norm.text, language=source.language, masks=source.masks)
                 alert = NewAlert(kind="change", title=source.title or norm.title, url=result.final_url,
                                  summary=summarize(d), diff_text=render_text(d), diff_html=render_html(d),
-                                 stats={**asdict(d.stats), "reasons": list(verdict.reasons)})
+                                 stats={**asdict(d.stats), "reasons": list(verdict.reasons),
+                                        "significance": graded.to_json()})
         versions.append((new, change))
     elif versions:
         outcome.change = "renormalized"
