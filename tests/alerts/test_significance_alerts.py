@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from redline.alerts.channels import Sinks
 from redline.alerts.sinks import JsonlSink
 from redline.alerts.text import alert_body, alert_html, alert_title
@@ -48,3 +50,54 @@ def test_a_spelling_fix_is_graded_low(stack) -> None:
     alert = stack.archive.alert(outcome.alert_id)
     assert alert.significance["grade"] == "low"
     assert [r["kind"] for r in alert.significance["reasons"]] == ["spelling"]
+
+
+def test_routes_by_grade_send_high_alerts_to_chat_and_every_alert_to_the_general_channel(stack, tmp_path) -> None:
+    from redline.alerts.channels import make_sinks
+    from redline.core.config import Settings
+    from support.receiver import Receiver
+
+    general, chat = Receiver(), Receiver()
+    try:
+        config = tmp_path / "redline.toml"
+        config.write_text(f'[notify]\nurls = ["{general.url}"]\n\n[[notify.route]]\ngrades = ["high"]\n'
+                          f'urls = ["{chat.url}"]\n', encoding="utf-8")
+        settings = Settings.resolve(archive=str(stack.archive.root), env={"REDLINE_CONFIG": str(config)})
+        sinks = make_sinks(stack.archive, settings)
+        negated = next(n for n, t in stack.seeds.items() if WORDING[0] in t)
+        misspelt = next(n for n, t in stack.seeds.items() if SPELLING[0] in t and n != negated)
+        check_host(stack.archive, stack.registry.statements(), fetcher=stack.fetcher, sinks=sinks, run_id="one",
+                   failure_threshold=3)
+        stack.serve(negated, stack.seeds[negated].replace(*WORDING))
+        stack.serve(misspelt, stack.seeds[misspelt].replace(*SPELLING, 1))
+        check_host(stack.archive, stack.registry.statements(), fetcher=stack.fetcher, sinks=sinks, run_id="two",
+                   failure_threshold=3)
+        finish_cycle(stack.archive, sinks)
+        assert len(general.bodies) == 2                                   # every alert
+        assert [b["title"].split(":")[0] for b in chat.bodies] == ["Wording changed (high)"]   # the high one only
+    finally:
+        general.close()
+        chat.close()
+
+
+def test_the_config_file_can_grade_a_kind_up_and_a_bad_entry_is_one_line(stack, tmp_path) -> None:
+    from redline.alerts.channels import make_sinks
+    from redline.core.config import Settings
+    from redline.core.errors import ConfigError
+
+    config = tmp_path / "redline.toml"
+    config.write_text('[significance]\nspelling = "high"\n', encoding="utf-8")
+    settings = Settings.resolve(archive=str(stack.archive.root), env={"REDLINE_CONFIG": str(config)})
+    sinks = make_sinks(stack.archive, settings)
+    name = next(n for n, t in stack.seeds.items() if SPELLING[0] in t and WORDING[0] not in t)
+    check_host(stack.archive, stack.registry.statements(), fetcher=stack.fetcher, sinks=sinks, run_id="one",
+               failure_threshold=3)
+    stack.serve(name, stack.seeds[name].replace(*SPELLING, 1))
+    [o] = [o for o in check_host(stack.archive, stack.registry.statements(), fetcher=stack.fetcher, sinks=sinks,
+                                 run_id="two", failure_threshold=3) if o.source == name]
+    assert stack.archive.alert(o.alert_id).significance["grade"] == "high"
+    config.write_text('[significance]\nspeling = "high"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as bad:
+        make_sinks(stack.archive, Settings.resolve(archive=str(stack.archive.root),
+                                                   env={"REDLINE_CONFIG": str(config)}))
+    assert str(config) in str(bad.value) and "speling" in str(bad.value) and "\n" not in str(bad.value)

@@ -20,15 +20,16 @@ class Sinks:
     operator: dict[str, Sink]
     routed: dict[str, Route] = field(default_factory=dict)   # sink name -> the alerts it takes
     public_url: str | None = None                            # the browse view's address, for links
+    grades: dict[str, str] = field(default_factory=dict)     # [significance]: reason kind -> grade, over the default
 
     def all(self) -> dict[str, Sink]:
         return {**self.monitor, **self.operator}
 
-    def for_source(self, source: Source) -> list[str]:
-        """The monitors' channels an alert of this source goes to: every unrouted one, and the
-        routed ones whose tags or sources take it."""
+    def for_source(self, source: Source, grade: str | None = None) -> list[str]:
+        """The monitors' channels an alert of this source (of this significance grade) goes to: every
+        unrouted one, and the routed ones whose tags, sources and grades take it."""
         return [name for name in self.monitor
-                if name not in self.routed or self.routed[name].takes(source.name, source.tags)]
+                if name not in self.routed or self.routed[name].takes(source.name, source.tags, grade)]
 
 
 def make_sinks(archive: Archive, settings: Settings) -> Sinks:
@@ -46,11 +47,24 @@ def make_sinks(archive: Archive, settings: Settings) -> Sinks:
             if sink.name in everything:
                 continue            # already gets every alert
             old = routed.get(sink.name)   # in two routes: it takes what either takes
-            routed[sink.name] = route if old is None else Route(
-                urls=old.urls, tags=old.tags + route.tags, sources=old.sources + route.sources)
+            routed[sink.name] = route if old is None else Route(   # a grade filter holds only if both have one
+                urls=old.urls, tags=old.tags + route.tags, sources=old.sources + route.sources,
+                grades=old.grades + route.grades if old.grades and route.grades else ())
             if old is None:
                 monitor.append(sink)
     operator: list[Sink] = [JsonlSink(archive.root / "operator-alerts.jsonl", name="operator-log")]
     operator += [AppriseSink(url) for url in notify.operator_urls]
     return Sinks({s.name: s for s in monitor}, {s.name: s for s in operator}, routed,
-                 public_url(os.environ, settings.config))
+                 public_url(os.environ, settings.config), significance_table(settings))
+
+
+def significance_table(settings: Settings) -> dict[str, str]:
+    """`[significance]` of the config file: reason kind -> grade, over redline.text.significance's defaults."""
+    from redline.core.errors import ConfigError
+    from redline.text.significance import parse_grade_table
+
+    table = settings.config.get("significance", {})
+    try:
+        return parse_grade_table(table, where=str(settings.config_file)) if table else {}
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None

@@ -20,6 +20,7 @@ from redline.core.errors import ConfigError, DeliveryError
 from redline.core.model import Alert
 from redline.alerts.redaction import _SCHEME_RE, redact_url, scrub, sink_name_for_url
 from redline.alerts.text import alert_body, alert_html, alert_title
+from redline.text.significance import GRADES
 
 class Sink(Protocol):
     name: str
@@ -182,18 +183,22 @@ class AppriseSink:
 ENV_URLS = "REDLINE_APPRISE_URLS"
 ENV_OPERATOR_URLS = "REDLINE_OPERATOR_APPRISE_URLS"
 _NOTIFY_KEYS = ("urls", "operator_urls", "route")
-_ROUTE_KEYS = ("urls", "tags", "sources")
+_ROUTE_KEYS = ("urls", "tags", "sources", "grades")
 
 
 @dataclass(frozen=True)
 class Route:
-    """Channels that get only the alerts of some sources: those with one of `tags`, or named in `sources`."""
+    """Channels that get only some alerts: of the sources with one of `tags` or named in `sources`
+    (any source when it names neither), and of one of `grades` (redline.text.significance; an alert
+    without a grade, a removed statement say, counts as "high")."""
     urls: tuple[str, ...]
     tags: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    grades: tuple[str, ...] = ()
 
-    def takes(self, name: str, tags: Sequence[str]) -> bool:
-        return name in self.sources or bool(set(self.tags) & set(tags))
+    def takes(self, name: str, tags: Sequence[str], grade: str | None = None) -> bool:
+        by_source = name in self.sources or bool(set(self.tags) & set(tags)) or not (self.tags or self.sources)
+        return by_source and (not self.grades or (grade or "high") in self.grades)
 
 
 @dataclass(frozen=True)
@@ -267,13 +272,16 @@ def _routes(value: Any, config_path: Path) -> tuple[Route, ...]:
         if unknown:
             raise ConfigError(f"{where} has unknown key {json.dumps(unknown[0])} (expected: {', '.join(_ROUTE_KEYS)})")
         lists = {}
-        for key in ("tags", "sources"):
+        for key in ("tags", "sources", "grades"):
             items = table.get(key, [])
             if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
                 raise ConfigError(f"{where}: {key} must be a list of strings")
             lists[key] = tuple(items)
-        if not (lists["tags"] or lists["sources"]):
-            raise ConfigError(f"{where} names no tags and no sources: say which alerts it takes, "
+        if not (lists["tags"] or lists["sources"] or lists["grades"]):
+            raise ConfigError(f"{where} names no tags, sources or grades: say which alerts it takes, "
                               "or put its URLs in [notify] urls")
+        wrong = [g for g in lists["grades"] if g not in GRADES]
+        if wrong:
+            raise ConfigError(f"{where}: grades has {json.dumps(wrong[0])}; expected some of {', '.join(GRADES)}")
         routes.append(Route(urls=tuple(_file_urls(table, "urls", config_path)), **lists))
     return tuple(routes)

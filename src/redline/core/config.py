@@ -72,7 +72,7 @@ def _flag(env: Mapping[str, str], key: str) -> bool:
     raise ConfigError(f"environment variable {key}={env.get(key)!r} is not a yes/no value; set it to 1 or 0")
 
 
-CONFIG_SECTIONS = ("notify", "schedule", "archive", "browse")  # the tables of the config file (redline.toml / $REDLINE_CONFIG)
+CONFIG_SECTIONS = ("notify", "schedule", "archive", "browse", "significance")  # the tables of the config file (redline.toml / $REDLINE_CONFIG)
 
 
 def read_config_file(path: Path | None) -> dict[str, dict[str, Any]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, replace
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 from redline.alerts.health import DEFAULT_THRESHOLD, update_health
 from redline.alerts.messages import removed_alert, restored_alert, summarize
@@ -119,7 +119,8 @@ def _same_text(archive: Archive, source: Source, state, result: FetchResult,
 
 
 def check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id: str,
-                 sinks: Sequence[str] = (), batch: UnchangedBatch | None = None) -> CheckOutcome:
+                 sinks: Sequence[str] | Callable[[str | None], Sequence[str]] = (),
+                 batch: UnchangedBatch | None = None, grades: Mapping[str, str] | None = None) -> CheckOutcome:
     """Fetch one source, archive the capture, add a version when its text changed,
     and record an alert for a substantive change. Never raises for a bad page.
 
@@ -128,11 +129,13 @@ def check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id: 
     With a `batch`, an unchanged check of a healthy source is handed to it instead
     (redline.store.batching): it changes nothing another run could read from the state."""
     with source_lock(archive.root, source.name):
-        return _check_source(source, archive=archive, fetcher=fetcher, run_id=run_id, sinks=sinks, batch=batch)
+        return _check_source(source, archive=archive, fetcher=fetcher, run_id=run_id, batch=batch, grades=grades,
+                             sinks=sinks if callable(sinks) else (lambda _grade: sinks))
 
 
 def _check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id: str,
-                  sinks: Sequence[str] = (), batch: UnchangedBatch | None = None) -> CheckOutcome:
+                  sinks: Callable[[str | None], Sequence[str]], batch: UnchangedBatch | None = None,
+                  grades: Mapping[str, str] | None = None) -> CheckOutcome:
     state, warning = restore_text(archive, source, archive.state(source.name))
     if warning is not None:
         batch = None  # a check that repairs is never a batched "unchanged" one
@@ -171,12 +174,12 @@ def _check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id:
         alert = None if state.state == SourceStatus.REMOVED else removed_alert(archive, source, state, gone)
         done = archive.record_check(source.name, result, run_id=run_id, warc=warc, raw_sha256=raw_sha,
                                     profile=norm.profile if norm else None, error=f"removed: {gone}",
-                                    failed=False, state=SourceStatus.REMOVED, alert=alert, sinks=sinks)
+                                    failed=False, state=SourceStatus.REMOVED, alert=alert, sinks=sinks(None))
         outcome.change, outcome.alert_id = "removed", done.alert_id
         return outcome
     if result.not_modified and state.state == SourceStatus.REMOVED:  # back, exactly as it was before
         done = archive.record_check(source.name, result, run_id=run_id, warc=warc,
-                                    alert=restored_alert(source, state, result.final_url), sinks=sinks,
+                                    alert=restored_alert(source, state, result.final_url), sinks=sinks(None),
                                     state=SourceStatus.ACTIVE)
         outcome.change, outcome.alert_id = "restored", done.alert_id
         return outcome
@@ -220,7 +223,8 @@ def _check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id:
             change = NewChange(verdict.kind, verdict.reasons, asdict(d.stats))
             outcome.change = verdict.kind
             if verdict.kind == "substantive":
-                graded = grade_change(previous, norm.text, language=source.language, masks=source.masks)
+                graded = grade_change(previous, norm.text, language=source.language, masks=source.masks,
+                                      table=grades)
                 alert = NewAlert(kind="change", title=source.title or norm.title, url=result.final_url,
                                  summary=summarize(d), diff_text=render_text(d), diff_html=render_html(d),
                                  stats={**asdict(d.stats), "reasons": list(verdict.reasons),
@@ -236,7 +240,8 @@ def _check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id:
     done = archive.record_check(
         source.name, result, run_id=run_id, warc=warc, raw_sha256=raw_sha,
         text_sha256=sha256_text(norm.text), profile=norm.profile, profile_asked=source.profile,
-        normalizer_version=NORMALIZER_VERSION, versions=versions, alert=alert, sinks=sinks,
+        normalizer_version=NORMALIZER_VERSION, versions=versions, alert=alert,
+        sinks=sinks(((alert.stats or {}).get("significance") or {}).get("grade")) if alert else (),
         state=SourceStatus.ACTIVE if restored else None)
     outcome.new_version = bool(done.version_ids)
     outcome.alert_id = done.alert_id
@@ -244,9 +249,9 @@ def _check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id:
 
 
 def check_batch(sources: Sequence[Source], *, archive: Archive, fetcher: Fetcher, run_id: str,
-                sinks: Sequence[str] | Callable[[Source], Sequence[str]] = (), operator_sinks: Sequence[str] = (),
+                sinks: Sequence[str] | Callable[..., Sequence[str]] = (), operator_sinks: Sequence[str] = (),
                 failure_threshold: int = DEFAULT_THRESHOLD, workers: int | None = None,
-                batch_size: int = DEFAULT_BATCH) -> list[CheckOutcome]:
+                batch_size: int = DEFAULT_BATCH, grades: Mapping[str, str] | None = None) -> list[CheckOutcome]:
     """Check one host's batch of sources, up to `workers` at a time (default: the fetcher's
     per-host concurrency, which caps requests in flight anyway); outcomes in input order.
     A source that blows up unexpectedly is recorded as an error; the others still run.
@@ -256,9 +261,10 @@ def check_batch(sources: Sequence[Source], *, archive: Archive, fetcher: Fetcher
     Archive and the Fetcher are thread-safe, and each source is checked by one thread.
     Unchanged checks of healthy sources are archived `batch_size` at a time and at the
     end (redline.store.batching); a batch that cannot be written marks its sources' outcomes
-    with the error. `sinks` names the channels of every alert, or is a route (Sinks.for_source):
+    with the error. `grades` overrides the significance table (redline.text.significance). `sinks`
+    names the channels of every alert, or is a route (Sinks.for_source: source, grade):
     the channels for one source's alerts."""
-    route = sinks if callable(sinks) else (lambda _source: sinks)
+    route = sinks if callable(sinks) else (lambda _source, _grade=None: sinks)
 
     def one(source: Source) -> CheckOutcome:
         if stop_requested():   # SIGTERM, Ctrl-C or the orchestration server gone: start no new check
@@ -266,7 +272,8 @@ def check_batch(sources: Sequence[Source], *, archive: Archive, fetcher: Fetcher
                                 f"({stop_reason()})")
         try:
             with source_lock(archive.root, source.name):  # the check and its health update, as one
-                outcome = check_source(source, archive=archive, fetcher=fetcher, run_id=run_id, sinks=route(source),
+                outcome = check_source(source, archive=archive, fetcher=fetcher, run_id=run_id, grades=grades,
+                                       sinks=lambda grade, s=source: route(s, grade),
                                        batch=batch)
                 ops_alert = None if batch.holds(source.name) else update_health(  # a held check was healthy
                     archive, source.name, threshold=failure_threshold, sinks=operator_sinks)
