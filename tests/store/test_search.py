@@ -94,3 +94,18 @@ def test_redline_search_prints_a_row_per_hit_and_json(stack, capsys) -> None:
     assert main(["search", "网络主权", "--json", "--archive", root]) == 0
     [hit] = json.loads(capsys.readouterr().out)
     assert hit["ended_seq"] == 3 and hit["match"] == "网络主权" and hit["stands"] is False
+
+
+def test_the_web_view_searches_and_its_json_twin_gives_the_same_hits(stack) -> None:
+    from redline.web.app import create_app
+    from support.browse_stack import Client
+
+    changed, chinese = _history(stack)
+    client = Client(create_app(stack.archive))
+    page = client.get("/search?q=leading+role").text
+    assert "<mark>leading role</mark>" in page and "ended in" in page and f"compare?a=1&amp;b=2" in page
+    assert 'action="/search"' in client.get("/alerts").text          # the search box is on every page
+    api = client.get("/api/search?q=网络主权").json()
+    assert [(h["source"], h["first_seq"], h["ended_seq"]) for h in api["hits"]] == [(chinese, 2, 3)]
+    assert client.get("/search").status_code == 200 and client.get("/api/search?q=").json()["hits"] == []
+    assert client.get("/search?q=<script>alert(1)</script>").text.count("<script>alert(1)") == 0   # escaped

@@ -32,6 +32,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from redline.store import readmodel as views
+from redline.store import readsearch
 from redline.alerts.atom import render_atom_feed
 from redline.alerts.text import KIND_LABELS, alert_title
 from redline.store.sqlite import Archive
@@ -230,6 +231,14 @@ class BrowseApp:
         fragments = {a.id: safe_fragment(a.diff_html) for a in ap.alerts}
         return "alerts.html", {"ap": ap, "fragments": fragments}, views.to_json(ap)
 
+    def search(self, request: Request) -> tuple[str, dict[str, Any], Any]:
+        q, source, since = (_text_param(request, k) for k in ("q", "source", "since"))
+        if source:
+            views.check_name(source)
+        hits = readsearch.search(self.archive, q, source=source, since=since) if q else []
+        return "search.html", {"query": q or "", "source": source, "since": since, "hits": hits}, {
+            "query": q, "source": source, "since": since, "hits": [h.record() for h in hits]}
+
     # -- raw captures, texts, feeds -------------------------------------------------
 
     def raw(self, request: Request) -> Response:
@@ -324,6 +333,8 @@ API_ROUTES = [
     {"html": "/sources/{name}/captures/{id}", "json": "/api/sources/{name}/captures/{id}", "query": [],
      "what": "one capture as archived"},
     {"html": "/alerts", "json": "/api/alerts", "query": ["source", "page", "size"], "what": "alerts, newest first"},
+    {"html": "/search", "json": "/api/search", "query": ["q", "source", "since"],
+     "what": "every archived version's text: hits with the versions they stood in"},
 ]
 
 
@@ -340,6 +351,7 @@ def create_app(archive: Archive, *, title: str = "redline", operator_token: str 
         ("/sources/{name}/compare", b.compare),
         ("/sources/{name}/captures/{cid:int}", b.capture),
         ("/alerts", b.alerts),
+        ("/search", b.search),
     ]
     routes: list[Any] = []
     for path, handler in pages:
