@@ -8,12 +8,14 @@ Real pages have a few thousand elements, nested a few dozen deep; a listing of 1
 from __future__ import annotations
 
 import re
-
-from bs4 import BeautifulSoup, Tag
+from typing import TYPE_CHECKING
 
 from redline.core.errors import PageTooLarge
 
-__all__ = ["MAX_ELEMENTS", "MAX_DEPTH", "check_markup", "check_tree"]
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
+
+__all__ = ["MAX_ELEMENTS", "MAX_DEPTH", "check_markup", "check_tree", "refuse_depth"]
 
 MAX_ELEMENTS = 50_000   # start tags in a page (~60 MB parsed, ~4 s to normalize)
 MAX_DEPTH = 10_000      # elements inside one another (5,000 levels: 0.6 s)
@@ -34,12 +36,19 @@ def check_markup(html: str, *, url: str | None = None, max_elements: int = MAX_E
         raise _refuse(url, f"{tags:,} elements (redline reads at most {max_elements:,})")
 
 
+def refuse_depth(url: str | None, max_depth: int = MAX_DEPTH) -> PageTooLarge:
+    """The error for a page whose elements nest deeper than `max_depth`."""
+    return _refuse(url, f"elements nested more than {max_depth:,} deep")
+
+
 def check_tree(soup: BeautifulSoup, *, url: str | None = None, max_depth: int = MAX_DEPTH) -> None:
     """PageTooLarge when elements nest deeper than `max_depth` (one walk, in document order)."""
+    from bs4 import Tag  # only the BeautifulSoup reader (text.normalize_bs4) has a soup to check
+
     depth: dict[int, int] = {id(soup): 0}
     for el in soup.descendants:
         if isinstance(el, Tag):
             d = depth[id(el.parent)] + 1
             if d > max_depth:
-                raise _refuse(url, f"elements nested more than {max_depth:,} deep")
+                raise refuse_depth(url, max_depth)
             depth[id(el)] = d
