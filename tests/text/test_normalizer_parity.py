@@ -12,6 +12,8 @@ from redline.text.profiles import PROFILES
 
 from corpus_pages import corpus, fault_pages, generated_pages, project_pages
 
+pytestmark = pytest.mark.slow   # about 65 s: 7,110 cases (make test runs it; make test-fast does not)
+
 PROFILE_NAMES = ("auto", *PROFILES)
 
 
