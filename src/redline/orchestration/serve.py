@@ -77,7 +77,7 @@ def serve_claim(settings: Settings) -> Iterator[None]:
         try:
             held.enter_context(serve_lock(settings.archive))
         except ArchiveError:
-            state = _read_state(settings) or _read_state(settings, _claim_path(settings))
+            state = _holder(settings)
             where = state.get("api_url") or "its Prefect API is still starting"
             raise RedlineError(f"redline serve is already running for {settings.archive} "
                                f"(pid {state.get('pid', 'unknown')}, {where}); stop it first") from None
@@ -88,6 +88,17 @@ def serve_claim(settings: Settings) -> Iterator[None]:
             for path in (state_path(settings), _claim_path(settings)):
                 if _read_state(settings, path).get("pid") == os.getpid():
                     path.unlink(missing_ok=True)
+
+
+def _holder(settings: Settings, *, wait: float = 3.0) -> dict:
+    """What the serve holding the claim wrote of itself; it writes its pid just after taking the
+    lock, so a serve started in the same instant waits a moment for it."""
+    deadline = time.monotonic() + wait
+    while True:
+        state = _read_state(settings) or _read_state(settings, _claim_path(settings))
+        if state.get("pid") or time.monotonic() >= deadline:
+            return state
+        time.sleep(0.05)
 
 
 @contextmanager
