@@ -36,6 +36,9 @@ class CountingTopic:
         self.titles.append(title)
         return self.topic.score(title)
 
+    def __getattr__(self, name: str):  # threshold, terms, body: the built-in topic's
+        return getattr(self.topic, name)
+
 
 @pytest.fixture
 def listing(stack) -> Source:

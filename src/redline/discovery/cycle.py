@@ -12,7 +12,11 @@ url_key): scored against the topic, and then
 - related: a new tracked source (origin "discovered"), fetched and archived now,
   and one "new_statement" alert ("new"), except on a listing's first crawl, whose
   items are its baseline ("baseline": tracked, no alert);
-- unrelated: remembered, never scored again ("unrelated").
+- unrelated: remembered, never scored again ("unrelated");
+- a title too close to the threshold to decide alone: claimed "pending", its page read
+  (redline.discovery.bodyread, at most topic.body.max_reads per listing per cycle) and
+  decided again on its title and opening paragraphs; one not read (the cap, a failed
+  fetch) stays pending and is read in a later cycle, even if the listing is unchanged.
 
 The flow in flows/discover.py wires this into tasks; tests call it directly.
 """
@@ -21,12 +25,11 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
-from redline.store.sqlite import Archive, ItemClaim, ItemMatch, NewAlert
+from redline.store.sqlite import Archive, ItemClaim, NewAlert
 from redline.core.urls import doc_id, url_key
 from redline.core.textutil import opening_lines
 from redline.discovery.listing import ListingItem, page_urls, parse_listing
@@ -36,12 +39,14 @@ from redline.alerts.health import DEFAULT_THRESHOLD, update_health
 from redline.core.model import Source
 from redline.monitor.check import check_source
 from redline.monitor.select import host_of
-from redline.registry.load import NAME_RE, RESERVED_NAMES, Registry
+from redline.registry.load import Registry
+from redline.discovery.bodyread import BodyReader
+from redline.discovery.bodyscore import inconclusive
+from redline.discovery.decide import decide, discovered_source, source_name  # noqa: F401 (re-exported)
 from redline.discovery.topic import Score, TopicProfile
 
 DEFAULT_DEPTH = 3
 ENV_DEPTH = "REDLINE_DISCOVER_DEPTH"
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def depth_setting(given: int | None, env: Mapping[str, str]) -> int:
@@ -65,10 +70,11 @@ class ItemOutcome:
     score: float
     terms: list[str]
     reason: str
-    outcome: str                   # new | baseline | unrelated | known | republication | moved
+    outcome: str                   # new | baseline | unrelated | known | republication | moved | pending
     source: str | None = None      # the tracked source it is (or is recorded against)
     alert_id: int | None = None
-    error: str | None = None       # fetching a new statement failed (it stays tracked)
+    error: str | None = None       # fetching a new statement (or a pending one's page) failed
+    body: str | None = None        # inconclusive title: "read: <decision>" or "not read: <why>"
 
 
 @dataclass
@@ -96,53 +102,6 @@ class ListingOutcome:
     @property
     def alerts(self) -> list[int]:
         return [i.alert_id for i in self.found if i.alert_id is not None]
-
-
-# -- pure decisions -----------------------------------------------------------
-
-
-def source_name(title: str, url: str, taken: Iterable[str]) -> str:
-    """A registry-valid, unused name for a discovered statement: the title's words, then the document id."""
-    taken = set(taken) | set(RESERVED_NAMES)
-    words = re.findall(r"[a-z0-9]+", re.sub(r"['’]", "", title.lower()))
-    slug = ""
-    for word in words:  # whole words, up to ~32 characters
-        if len(slug) + len(word) + 1 > 32:
-            break
-        slug = f"{slug}-{word}" if slug else word
-    slug = slug or "-".join(words)[:32].strip("-")
-    ident = (doc_id(url) or hashlib.sha256(url.encode("utf-8")).hexdigest()[:10]).replace("_", "-")
-    base = f"{slug}-{ident}" if slug else f"statement-{ident}"
-    name, n = base, 1
-    while name in taken or not NAME_RE.fullmatch(name):
-        n += 1
-        name = f"{base[:74]}-{n}"
-    return name
-
-
-def discovered_source(item: ListingItem, listing: Source, taken: Iterable[str]) -> Source:
-    tags = tuple(dict.fromkeys([*(t for t in listing.tags if t != "listing"), "discovered"]))
-    return Source(name=source_name(item.title, item.url, taken), url=item.url, title=item.title, date=item.date,
-                  language="zh" if _CJK.search(item.title) else listing.language, profile="auto", tags=tags,
-                  kind="statement", origin="discovered")
-
-
-def decide(item: ListingItem, listing: Source, score: Score, match: ItemMatch, *, baseline: bool) -> ItemClaim:
-    """What a listing item met for the first time is (see the module docstring)."""
-    if match.by_url:
-        return ItemClaim("known", match.by_url)
-    if match.by_doc:
-        if match.by_doc in match.removed:
-            return ItemClaim("moved", match.by_doc, note=f"document id {doc_id(item.url)}")
-        return ItemClaim("republication", match.by_doc, note=f"document id {doc_id(item.url)}")
-    if match.removed_by_title:
-        return ItemClaim("moved", match.removed_by_title, note="title")
-    if match.doc_seen:
-        return ItemClaim("republication", match.doc_seen_source, note=f"document id {doc_id(item.url)}")
-    if not score.related:
-        return ItemClaim("unrelated")
-    source = discovered_source(item, listing, match.names)
-    return ItemClaim("baseline" if baseline else "new", source.name, source)
 
 
 def _html(lines: Sequence[str]) -> str:
@@ -225,8 +184,69 @@ def _pending_announcements(archive: Archive, listing: Source, sinks: Sequence[st
                 _announce_moved(archive, row, listing, sinks)
 
 
+def _claim(item: ListingItem, score: Score, *, listing: Source, archive: Archive, baseline: bool,
+           undecided: bool, capture_id: int | None) -> ItemClaim:
+    return archive.claim_listing_item(
+        listing=listing.name, url=item.url, title=item.title, date=item.date, score=score.score,
+        terms=score.terms, reason=score.reason, capture_id=capture_id,
+        decide=lambda match: decide(item, listing, score, match, baseline=baseline, undecided=undecided))
+
+
+def _settle(item: ListingItem, title_score: Score, *, reader: BodyReader, baseline: bool,
+            **kw: object) -> tuple[ItemClaim, Score, str]:
+    """A pending item: read its page and decide it again. Not read (the cap, a failure), it stays
+    pending, except on a baseline crawl's cap: the baseline is decided on titles alone."""
+    verdict = reader.read(item.url, item.title, title_score)
+    if verdict.score is not None:
+        note = f"read: {verdict.score.reason}" if verdict.read else f"not read: {verdict.score.reason}"
+        return _claim(item, verdict.score, baseline=baseline, undecided=False, **kw), verdict.score, note
+    if verdict.capped and baseline:
+        score = Score(title_score.score, title_score.terms, f"{title_score.reason}; baseline, decided on the title "
+                      f"({verdict.error})", title_score.related)
+        return _claim(item, score, baseline=baseline, undecided=False, **kw), score, f"not read: {verdict.error}"
+    score = Score(title_score.score, title_score.terms,
+                  f"{title_score.reason}; inconclusive, {verdict.error}; read again next cycle", title_score.related)
+    return _claim(item, score, baseline=baseline, undecided=True, **kw), score, f"not read: {verdict.error}"
+
+
+def _meet(item: ListingItem, out: ListingOutcome, *, listing: Source, archive: Archive, topic: TopicProfile,
+          reader: BodyReader, baseline: bool, capture_id: int | None) -> tuple[ItemOutcome, ItemClaim] | None:
+    """Score and claim one item (reading its page when its title is inconclusive); None: met before."""
+    score = topic.score(item.title)
+    kw = dict(listing=listing, archive=archive, baseline=baseline, capture_id=capture_id)
+    claim = _claim(item, score, undecided=inconclusive(score, topic), **kw)  # type: ignore[arg-type]
+    if claim.outcome == "seen":
+        return None
+    body = None
+    if claim.outcome == "pending":
+        claim, score, body = _settle(item, score, reader=reader, **kw)  # type: ignore[arg-type]
+    found = ItemOutcome(listing=listing.name, title=item.title, url=item.url, date=item.date, score=score.score,
+                        terms=list(score.terms), reason=score.reason, outcome=claim.outcome, source=claim.source,
+                        body=body, error=body.removeprefix("not read: ") if body and claim.outcome == "pending"
+                        else None)
+    out.found.append(found)
+    return found, claim
+
+
+def _act(found: ItemOutcome, claim: ItemClaim, *, listing: Source, archive: Archive, fetcher: Fetcher,
+         run_id: str, sinks: Sequence[str]) -> None:
+    """Track, fetch and announce what an item's claim made new (or moved)."""
+    row = {"source": claim.source, "title": found.title, "url": found.url, "date": found.date,
+           "score": found.score, "terms": json.dumps(found.terms), "reason": found.reason, "note": claim.note}
+    try:
+        if claim.new_source is not None:
+            check = check_source(claim.new_source, archive=archive, fetcher=fetcher, run_id=run_id, sinks=sinks)
+            found.error = check.error
+            if claim.outcome == "new":
+                found.alert_id = _announce_new(archive, row, listing, sinks, fetch_error=check.error)
+        elif claim.outcome == "moved":
+            found.alert_id = _announce_moved(archive, row, listing, sinks)
+    except RedlineError as exc:  # the item is claimed; an alert left unraised is raised next run
+        found.error = str(exc)
+
+
 def _handle_items(items: Sequence[ListingItem], out: ListingOutcome, *, listing: Source, archive: Archive,
-                  fetcher: Fetcher, topic: TopicProfile, run_id: str, sinks: Sequence[str],
+                  fetcher: Fetcher, topic: TopicProfile, run_id: str, sinks: Sequence[str], reader: BodyReader,
                   capture_id: int | None = None) -> int:
     """Claim each item; track, fetch and announce what is new. Returns how many were met for the first time."""
     fresh = 0
@@ -235,31 +255,30 @@ def _handle_items(items: Sequence[ListingItem], out: ListingOutcome, *, listing:
         out.items += 1
         if url_key(item.url) in met:  # met before: never scored again
             continue
-        score = topic.score(item.title)
-        claim = archive.claim_listing_item(
-            listing=listing.name, url=item.url, title=item.title, date=item.date, score=score.score,
-            terms=score.terms, reason=score.reason, capture_id=capture_id,
-            decide=lambda match, item=item, score=score: decide(item, listing, score, match, baseline=out.baseline))
-        if claim.outcome == "seen":
-            continue
-        fresh += 1
-        found = ItemOutcome(listing=listing.name, title=item.title, url=item.url, date=item.date, score=score.score,
-                            terms=list(score.terms), reason=score.reason, outcome=claim.outcome, source=claim.source)
-        out.found.append(found)
-        row = {"source": claim.source, "title": item.title, "url": item.url, "date": item.date,
-               "score": score.score, "terms": json.dumps(list(score.terms)), "reason": score.reason,
-               "note": claim.note}
-        try:
-            if claim.new_source is not None:
-                check = check_source(claim.new_source, archive=archive, fetcher=fetcher, run_id=run_id, sinks=sinks)
-                found.error = check.error
-                if claim.outcome == "new":
-                    found.alert_id = _announce_new(archive, row, listing, sinks, fetch_error=check.error)
-            elif claim.outcome == "moved":
-                found.alert_id = _announce_moved(archive, row, listing, sinks)
-        except RedlineError as exc:  # the item is claimed; an alert left unraised is raised next run
-            found.error = str(exc)
+        met_now = _meet(item, out, listing=listing, archive=archive, topic=topic, reader=reader,
+                        baseline=out.baseline, capture_id=capture_id)
+        if met_now is not None:
+            fresh += 1
+            _act(*met_now, listing=listing, archive=archive, fetcher=fetcher, run_id=run_id, sinks=sinks)
     return fresh
+
+
+def _settle_pending(out: ListingOutcome, *, listing: Source, archive: Archive, fetcher: Fetcher,
+                    topic: TopicProfile, run_id: str, sinks: Sequence[str], reader: BodyReader) -> None:
+    """Items an earlier cycle left pending (their page not read yet): read them first."""
+    for row in archive.listing_items(listing.name, outcomes=("pending",)):
+        item = ListingItem(title=row["title"], url=row["url"], date=row["date"] or "")
+        score = topic.score(item.title)
+        kw = dict(listing=listing, archive=archive, baseline=row["note"] == "baseline", capture_id=None)
+        if inconclusive(score, topic):
+            claim, score, body = _settle(item, score, reader=reader, **kw)  # type: ignore[arg-type]
+        else:  # the topic changed since: the title decides now
+            claim, body = _claim(item, score, undecided=False, **kw), None  # type: ignore[arg-type]
+        found = ItemOutcome(listing=listing.name, title=item.title, url=item.url, date=item.date, score=score.score,
+                            terms=list(score.terms), reason=score.reason, outcome=claim.outcome,
+                            source=claim.source, body=body)
+        out.found.append(found)
+        _act(found, claim, listing=listing, archive=archive, fetcher=fetcher, run_id=run_id, sinks=sinks)
 
 
 def discover_listing(listing: Source, *, archive: Archive, fetcher: Fetcher, topic: TopicProfile, run_id: str,
@@ -271,6 +290,9 @@ def discover_listing(listing: Source, *, archive: Archive, fetcher: Fetcher, top
     out = ListingOutcome(listing=listing.name, url=listing.url)
     _pending_announcements(archive, listing, sinks)
     out.baseline = (not archive.listing_items(listing.name)) if baseline is None else baseline
+    reader = BodyReader(fetcher=fetcher, topic=topic)
+    _settle_pending(out, listing=listing, archive=archive, fetcher=fetcher, topic=topic, run_id=run_id,
+                    sinks=sinks, reader=reader)
     state = archive.state(listing.name)
     result = fetcher.fetch(listing.url, etag=state.etag, last_modified=state.last_modified)
     out.status, out.not_modified = result.status, result.not_modified
@@ -288,7 +310,7 @@ def discover_listing(listing: Source, *, archive: Archive, fetcher: Fetcher, top
     page = parse_listing(result.text or "", result.final_url)
     out.profile, out.pages = page.profile, 1
     kw = dict(listing=listing, archive=archive, fetcher=fetcher, topic=topic, run_id=run_id, sinks=sinks,
-              capture_id=read.capture_id)
+              reader=reader, capture_id=read.capture_id)
     fresh = _handle_items(page.items, out, **kw)
     for url in page_urls(result.final_url, page.pagination, depth)[1:]:
         if not fresh and not out.baseline:  # a page of items met before: older pages hold nothing new
@@ -341,4 +363,5 @@ def listing_rows(outcomes: Sequence[ListingOutcome]) -> list[dict]:
     return [{"listing": o.listing, "status": o.status, "pages": o.pages, "items": o.items,
              "new": o.count("new"), "baseline": o.count("baseline"), "unrelated": o.count("unrelated"),
              "known": o.count("known") + o.count("republication"), "moved": o.count("moved"),
+             "pending": o.count("pending"), "bodies_read": sum(1 for i in o.found if (i.body or "").startswith("read:")),
              "alerts": len(o.alerts), "error": o.error} for o in outcomes]

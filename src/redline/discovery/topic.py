@@ -14,6 +14,11 @@ operator file replaces or extends it:
     "semiconductor*" = 2       # a trailing * matches any ending: semiconductors
     "regular press conference" = -1
     "digital" = 0              # 0 removes a built-in term
+    [body]                     # optional: reading a candidate whose title is inconclusive
+    margin = 1                 # title scores this close to the threshold are inconclusive
+    max_reads = 3              # candidate pages read per listing per cycle (0: never)
+    paragraphs = 3             # opening paragraphs scored
+    weight = 1                 # what the paragraphs' score counts beside the title's
 
 Matching: case, width (NFKC), hyphens and spacing are ignored; an English term
 matches whole words (a plural "s" too); a term with Chinese characters matches
@@ -109,18 +114,35 @@ def _fmt(x: float) -> str:
 
 
 @dataclass(frozen=True)
+class BodyReading:
+    """When and how a candidate's opening paragraphs are read (redline.discovery.bodyscore):
+    a title scoring within `margin` of the threshold is inconclusive; at most `max_reads`
+    candidate pages are read per listing per cycle; the first `paragraphs` paragraphs are
+    scored and count `weight` times beside the title's score."""
+
+    margin: float = 1.0
+    max_reads: int = 3
+    paragraphs: int = 3
+    weight: float = 1.0
+
+
+_BODY_LIMITS = {"margin": (0.0, MAX_WEIGHT), "max_reads": (0, 50), "paragraphs": (1, 50), "weight": (0.0, 10.0)}
+
+
+@dataclass(frozen=True)
 class TopicProfile:
     terms: tuple[Term, ...]
     threshold: float = DEFAULT_THRESHOLD
     origin: str = "built-in"
+    body: BodyReading = BodyReading()
 
     @classmethod
     def from_weights(cls, weights: Mapping[str, float], *, threshold: float = DEFAULT_THRESHOLD,
-                     origin: str = "built-in") -> "TopicProfile":
+                     origin: str = "built-in", body: BodyReading = BodyReading()) -> "TopicProfile":
         terms = tuple(Term(t, float(w), _pattern(t)) for t, w in weights.items() if w)
         # longest first: "data security" claims its words before "data" is tried
         terms = tuple(sorted(terms, key=lambda t: (-len(_fold(t.text).rstrip("*")), t.text)))
-        return cls(terms=terms, threshold=float(threshold), origin=origin)
+        return cls(terms=terms, threshold=float(threshold), origin=origin, body=body)
 
     def score(self, title: str) -> Score:
         """How related a title is: the weights of the terms it mentions, each counted once,
@@ -159,7 +181,7 @@ def default_topic() -> TopicProfile:
 
 
 # --------------------------------------------------------------------------- the operator's file
-_KEYS = ("version", "threshold", "include_defaults", "terms")
+_KEYS = ("version", "threshold", "include_defaults", "terms", "body")
 
 
 def _number(value: object) -> bool:
@@ -199,6 +221,7 @@ def parse_topic(text: str, *, path: str = "<string>") -> TopicProfile:
         if not _number(weight) or abs(weight) > MAX_WEIGHT:
             problems.append(f"term {shown} = {weight!r}: the weight must be a number from "
                             f"-{MAX_WEIGHT:g} to {MAX_WEIGHT:g} (0 removes a built-in term)")
+    body = _body_reading(data.get("body", {}), problems)
     if not problems and not include and not any(w for w in terms.values()):
         problems.append("no terms: add [terms] or set include_defaults = true")
     if problems:
@@ -208,7 +231,27 @@ def parse_topic(text: str, *, path: str = "<string>") -> TopicProfile:
     for term, weight in terms.items():
         weights.pop(folded.get(_fold(term), term), None)  # the file's spelling and weight win
         weights[term.strip()] = float(weight)
-    return TopicProfile.from_weights(weights, threshold=float(threshold), origin=path)
+    return TopicProfile.from_weights(weights, threshold=float(threshold), origin=path, body=body)
+
+
+def _body_reading(table: object, problems: list[str]) -> BodyReading:
+    """The [body] table -> BodyReading; each problem appended to `problems`."""
+    if not isinstance(table, dict):
+        problems.append('"body" must be a table, written [body], of margin, max_reads, paragraphs, weight')
+        return BodyReading()
+    values: dict[str, float | int] = {}
+    for key, value in table.items():
+        if key not in _BODY_LIMITS:
+            problems.append(f"unknown key body.{key} (expected: {', '.join(_BODY_LIMITS)})")
+            continue
+        low, high = _BODY_LIMITS[key]
+        whole = isinstance(low, int) and not isinstance(low, float)
+        if not _number(value) or (whole and not isinstance(value, int)) or not low <= value <= high:
+            problems.append(f"body.{key} = {value!r} must be {'a whole number' if whole else 'a number'} "
+                            f"from {low:g} to {high:g}")
+            continue
+        values[key] = int(value) if whole else float(value)
+    return BodyReading(**values)  # type: ignore[arg-type]
 
 
 def topic_path(sources_file: Path | None, env: Mapping[str, str] | None = None,

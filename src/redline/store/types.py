@@ -112,8 +112,9 @@ class ItemMatch:
 class ItemClaim:
     """What a listing item is: "new" / "baseline" (a related statement, now tracked as
     `new_source`), "unrelated", "known" (a tracked source's address), "republication" (a
-    tracked document at another address), "moved" (a removed statement, found again) or
-    "seen" (an address met before)."""
+    tracked document at another address), "moved" (a removed statement, found again),
+    "pending" (its title is inconclusive: decided again once its page is read) or "seen" (an
+    address met before)."""
 
     outcome: str
     source: str | None = None

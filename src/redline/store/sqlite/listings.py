@@ -75,23 +75,25 @@ class ListingRecords:
                            decide: Callable[["ItemMatch"], "ItemClaim"], capture_id: int | None = None) -> "ItemClaim":
         """Remember an item found on a listing, once per address, in one transaction.
 
-        An item seen before (same url_key) comes back as outcome "seen". Otherwise `decide`
-        gets what the archive knows of the item's address, document id and title, and its
-        claim is recorded: the item, and the new source when the claim makes one. Deciding
-        inside the transaction keeps two listings (or two runs) from adding one statement twice."""
+        An item seen before (same url_key) comes back as outcome "seen", unless it was claimed
+        "pending" (discovery reads its page before deciding): such an item is decided again, and
+        its row updated. Otherwise `decide` gets what the archive knows of the item's address,
+        document id and title, and its claim is recorded: the item, and the new source when the
+        claim makes one. Deciding inside the transaction keeps two listings (or two runs) from
+        adding one statement twice."""
         key, dkey, tkey = url_key(url), doc_key(url), title_key(title)
         now = iso(utcnow())
         with self._tx() as db:
             seen = db.execute("SELECT * FROM listing_items WHERE url_key=?", (key,)).fetchone()
-            if seen is not None:
+            if seen is not None and seen["outcome"] != "pending":
                 db.execute("UPDATE listing_items SET last_seen=? WHERE url_key=?", (now, key))
                 return ItemClaim("seen", seen["source"])
             by_url = db.execute("SELECT source FROM source_urls WHERE url_key=? ORDER BY until IS NOT NULL, since DESC"
                                 " LIMIT 1", (key,)).fetchone()
             by_doc = db.execute("SELECT source FROM source_urls WHERE doc_key=? ORDER BY until IS NOT NULL, since DESC"
                                 " LIMIT 1", (dkey,)).fetchone() if dkey else None
-            doc_seen = db.execute("SELECT * FROM listing_items WHERE doc_key=? ORDER BY rowid LIMIT 1",
-                                  (dkey,)).fetchone() if dkey else None
+            doc_seen = db.execute("SELECT * FROM listing_items WHERE doc_key=? AND url_key<>? ORDER BY rowid LIMIT 1",
+                                  (dkey, key)).fetchone() if dkey else None
             removed = {r["name"]: r["title"] for r in
                        db.execute("SELECT name, title FROM sources WHERE state='removed' ORDER BY name")}
             names = frozenset(r["name"] for r in db.execute("SELECT name FROM sources"))
@@ -110,10 +112,16 @@ class ListingRecords:
                      "discovered", int(s.enabled), now, listing, score, json.dumps(list(terms), ensure_ascii=False),
                      reason))
                 _remember_url(db, s.name, s.url, "discovered", now)
+            terms_json = json.dumps(list(terms), ensure_ascii=False)
+            if seen is not None:  # a pending item, decided again
+                db.execute("""UPDATE listing_items SET last_seen=?, score=?, terms=?, reason=?, outcome=?, source=?,
+                              note=? WHERE url_key=?""",
+                           (now, score, terms_json, reason, claim.outcome, claim.source, claim.note, key))
+                return claim
             db.execute(
                 """INSERT INTO listing_items (url_key, url, doc_key, title, date, listing, first_seen, last_seen,
                    score, terms, reason, outcome, source, note, capture_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-                (key, url, dkey, title, date, listing, now, now, score, json.dumps(list(terms), ensure_ascii=False),
+                (key, url, dkey, title, date, listing, now, now, score, terms_json,
                  reason, claim.outcome, claim.source, claim.note, capture_id))
         return claim
 

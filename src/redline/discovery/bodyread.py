@@ -1,0 +1,67 @@
+"""Reading an inconclusive candidate's page: fetch it, normalize it, score its opening paragraphs.
+
+One BodyReader serves one listing in one cycle. It reads at most `topic.body.max_reads`
+pages, through the run's Fetcher, so a candidate is fetched like any page: the per-host
+delay and concurrency, robots.txt, the size and time limits and the address guard all
+apply. The scoring is pure (redline.discovery.bodyscore); this module is its I/O edge.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redline.core.errors import RedlineError
+from redline.discovery.bodyscore import combined_score, opening_paragraphs
+from redline.discovery.topic import Score, TopicProfile
+from redline.ingest.fetch import Fetcher
+from redline.text.normalize import normalize
+
+GONE = frozenset({404, 410})
+
+
+@dataclass(frozen=True)
+class BodyVerdict:
+    """What reading a candidate gave. `score`: the item's score now (title and paragraphs, or
+    the title alone when the page is gone); None when it was not read this cycle, `error` saying
+    why in one line (the item waits, and is read in a later cycle)."""
+
+    score: Score | None
+    error: str | None = None
+    read: bool = False  # the page was fetched and its paragraphs scored
+    capped: bool = False  # not read: this listing's reads for the cycle are used up
+
+
+class BodyReader:
+    def __init__(self, *, fetcher: Fetcher, topic: TopicProfile) -> None:
+        self.fetcher, self.topic = fetcher, topic
+        self.reads = 0  # pages fetched so far (failed fetches count: they were requests)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.reads >= self.topic.body.max_reads
+
+    def read(self, url: str, title: str, title_score: Score) -> BodyVerdict:
+        """Fetch the candidate (unless the cap is reached) and score its opening paragraphs."""
+        if self.exhausted:
+            return BodyVerdict(None, error=f"not read in this cycle: at most {self.topic.body.max_reads} candidate "
+                                           "pages are read per listing per cycle", capped=True)
+        self.reads += 1
+        result = self.fetcher.fetch(url)
+        if result.status in GONE:
+            return self._title_alone(title_score, f"the candidate page is gone (HTTP {result.status})")
+        if result.error or result.status != 200 or not result.text:
+            why = result.error or (f"HTTP {result.status}" if result.status != 200 else "no text")
+            return BodyVerdict(None, error=f"reading the candidate page failed: {why}")
+        try:
+            page = normalize(result.text, url=result.final_url)
+        except RedlineError as exc:  # e.g. a page past the normalizer's size caps
+            return BodyVerdict(None, error=f"reading the candidate page failed: {exc}")
+        if page.placeholder:
+            return self._title_alone(title_score, "the candidate page is the site's 'page not found' placeholder")
+        paragraphs = opening_paragraphs(page.text, title=title, count=self.topic.body.paragraphs)
+        return BodyVerdict(combined_score(title_score, paragraphs, self.topic), read=True)
+
+    @staticmethod
+    def _title_alone(title_score: Score, why: str) -> BodyVerdict:
+        return BodyVerdict(Score(score=title_score.score, terms=title_score.terms,
+                                 reason=f"{title_score.reason}; {why}: decided on the title",
+                                 related=title_score.related))
