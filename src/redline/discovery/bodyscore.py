@@ -5,7 +5,7 @@ profile's `body.margin` of the threshold `T`, on either side, and only where rea
 change the decision:
 
 - below: ``T - margin <= t < T`` (the paragraphs' terms can lift it over);
-- at or above: ``T <= t < T + margin``, when the profile has a negative term (only a
+- at or above: ``T <= t <= T + margin``, when the profile has a negative term (only a
   negative term in the paragraphs can pull it under).
 
 The candidate page is then read (redline.discovery.bodyread) and its first
@@ -26,7 +26,7 @@ from typing import Sequence
 from redline.core.textutil import opening_lines
 from redline.discovery.topic import Score, TopicProfile
 
-__all__ = ["inconclusive", "opening_paragraphs", "combined_score", "PARAGRAPH_JOIN"]
+__all__ = ["inconclusive", "opening_paragraphs", "combined_score", "score_item", "PARAGRAPH_JOIN"]
 
 PARAGRAPH_JOIN = " ¶ "  # no term spans two paragraphs (the mark is no word character, CJK included)
 
@@ -39,7 +39,7 @@ def inconclusive(score: Score, topic: TopicProfile) -> bool:
     gap = score.score - topic.threshold
     if gap < 0:
         return -gap <= body.margin
-    return gap < body.margin and any(t.weight < 0 for t in topic.terms)
+    return gap <= body.margin and any(t.weight < 0 for t in topic.terms)
 
 
 def opening_paragraphs(text: str, *, title: str, count: int) -> list[str]:
@@ -69,3 +69,13 @@ def combined_score(title: Score, paragraphs: Sequence[str], topic: TopicProfile)
         reason += "; the page has no paragraphs to read"
     terms = tuple(dict.fromkeys([*title.terms, *(body.terms if body else ())]))
     return Score(score=round(total, 6), terms=terms, reason=reason, related=related)
+
+
+def score_item(title: str, paragraphs: Sequence[str] | None, topic: TopicProfile) -> Score:
+    """What discovery decides for an item whose page, when read, gives these opening paragraphs
+    (None: the page cannot be had, so the title decides alone): the title's score, or the
+    combined one when the title is inconclusive."""
+    score = topic.score(title)
+    if paragraphs is None or not inconclusive(score, topic):
+        return score
+    return combined_score(score, paragraphs, topic)

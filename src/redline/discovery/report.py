@@ -8,9 +8,9 @@ from redline.discovery.cycle import ItemOutcome, ListingOutcome
 
 LISTING_COLUMNS = ("listing", "HTTP", "pages", "items", "first met", "alerts", "error")
 FOUND_LABELS = (("new", ("new",)), ("tracked", ("baseline",)), ("unrelated", ("unrelated",)),
-                ("known", ("known", "republication")), ("moved", ("moved",)))
-ITEM_COLUMNS = ("outcome", "date", "score", "title", "source", "alert", "reason")
-SHOWN_OUTCOMES = ("new", "baseline", "moved", "republication")  # unrelated and known items are only counted
+                ("known", ("known", "republication")), ("moved", ("moved",)), ("waiting for their page", ("pending",)))
+ITEM_COLUMNS = ("outcome", "date", "score", "page", "title", "source", "alert", "reason")
+SHOWN_OUTCOMES = ("new", "baseline", "moved", "republication", "pending")  # unrelated, known: only counted
 
 
 def _found(o: ListingOutcome) -> str:
@@ -26,17 +26,24 @@ def _listing_cells(o: ListingOutcome) -> tuple[str, ...]:
             ", ".join(f"#{a}" for a in o.alerts) or "-", o.error or "")
 
 
+def page_read(i: ItemOutcome) -> str:
+    """Whether an inconclusive title's page was read: "read", "not read" or "-" (the title decided)."""
+    return "-" if i.body is None else ("read" if i.body.startswith("read:") else "not read")
+
+
 def _item_cells(i: ItemOutcome) -> tuple[str, ...]:
-    return (i.outcome, i.date or "-", f"{i.score:g}", i.title, i.source or "-",
+    return (i.outcome, i.date or "-", f"{i.score:g}", page_read(i), i.title, i.source or "-",
             f"#{i.alert_id}" if i.alert_id is not None else "-", i.error or i.reason)
 
 
 def shown_items(outcomes: Sequence[ListingOutcome]) -> list[ItemOutcome]:
-    return [i for o in outcomes for i in o.found if i.outcome in SHOWN_OUTCOMES]
+    """The items worth a line: new, tracked, moved, republished, and every inconclusive one
+    (its page read or not, whatever it was decided to be)."""
+    return [i for o in outcomes for i in o.found if i.outcome in SHOWN_OUTCOMES or i.body is not None]
 
 
 _LISTING_PRIORITY = {"listing": 0, "HTTP": 0, "pages": 3, "items": 2, "first met": 0, "alerts": 0, "error": 1}
-_ITEM_PRIORITY = {"outcome": 0, "date": 2, "score": 1, "title": 0, "source": 0, "alert": 0, "reason": 3}
+_ITEM_PRIORITY = {"outcome": 0, "date": 2, "score": 1, "page": 1, "title": 0, "source": 0, "alert": 0, "reason": 3}
 
 
 def listing_table(outcomes: Sequence[ListingOutcome], *, title: str = "redline discover: listings") -> Grid:
