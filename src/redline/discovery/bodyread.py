@@ -8,8 +8,10 @@ apply. The scoring is pure (redline.discovery.bodyscore); this module is its I/O
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from redline.core.errors import RedlineError
+from redline.core.model import FetchResult
 from redline.discovery.bodyscore import combined_score, opening_paragraphs
 from redline.discovery.topic import Score, TopicProfile
 from redline.ingest.fetch import Fetcher
@@ -34,6 +36,12 @@ class BodyReader:
     def __init__(self, *, fetcher: Fetcher, topic: TopicProfile) -> None:
         self.fetcher, self.topic = fetcher, topic
         self.reads = 0  # pages fetched so far (failed fetches count: they were requests)
+        self.pages: dict[str, FetchResult] = {}  # read and not yet handed to the check that tracks them
+
+    def tracking_fetcher(self) -> Fetcher:
+        """The fetcher for checking a statement just found: a page this reader read is that
+        check's capture (one request, not two); any other page is fetched."""
+        return cast(Fetcher, _ReadFirst(self.fetcher, self.pages))
 
     @property
     def exhausted(self) -> bool:
@@ -57,6 +65,7 @@ class BodyReader:
             return BodyVerdict(None, error=f"reading the candidate page failed: {exc}")
         if page.placeholder:
             return self._title_alone(title_score, "the candidate page is the site's 'page not found' placeholder")
+        self.pages[url] = result
         paragraphs = opening_paragraphs(page.text, title=title, count=self.topic.body.paragraphs)
         return BodyVerdict(combined_score(title_score, paragraphs, self.topic), read=True)
 
@@ -65,3 +74,16 @@ class BodyReader:
         return BodyVerdict(Score(score=title_score.score, terms=title_score.terms,
                                  reason=f"{title_score.reason}; {why}: decided on the title",
                                  related=title_score.related))
+
+
+class _ReadFirst:
+    """Fetcher.fetch, answering an unconditional GET of a page just read with that reading."""
+
+    def __init__(self, fetcher: Fetcher, pages: dict[str, FetchResult]) -> None:
+        self._fetcher, self._pages = fetcher, pages
+
+    def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
+        page = self._pages.pop(url, None)
+        if page is not None and not etag and not last_modified:
+            return page
+        return self._fetcher.fetch(url, etag=etag, last_modified=last_modified)

@@ -246,7 +246,7 @@ def _act(found: ItemOutcome, claim: ItemClaim, *, listing: Source, archive: Arch
 
 
 def _handle_items(items: Sequence[ListingItem], out: ListingOutcome, *, listing: Source, archive: Archive,
-                  fetcher: Fetcher, topic: TopicProfile, run_id: str, sinks: Sequence[str], reader: BodyReader,
+                  topic: TopicProfile, run_id: str, sinks: Sequence[str], reader: BodyReader,
                   capture_id: int | None = None) -> int:
     """Claim each item; track, fetch and announce what is new. Returns how many were met for the first time."""
     fresh = 0
@@ -259,12 +259,12 @@ def _handle_items(items: Sequence[ListingItem], out: ListingOutcome, *, listing:
                         baseline=out.baseline, capture_id=capture_id)
         if met_now is not None:
             fresh += 1
-            _act(*met_now, listing=listing, archive=archive, fetcher=fetcher, run_id=run_id, sinks=sinks)
+            _act(*met_now, listing=listing, archive=archive, fetcher=reader.tracking_fetcher(), run_id=run_id,
+                 sinks=sinks)
     return fresh
 
 
-def _settle_pending(out: ListingOutcome, *, listing: Source, archive: Archive, fetcher: Fetcher,
-                    topic: TopicProfile, run_id: str, sinks: Sequence[str], reader: BodyReader) -> None:
+def _settle_pending(out: ListingOutcome, *, listing: Source, archive: Archive, topic: TopicProfile, run_id: str, sinks: Sequence[str], reader: BodyReader) -> None:
     """Items an earlier cycle left pending (their page not read yet): read them first."""
     for row in archive.listing_items(listing.name, outcomes=("pending",)):
         item = ListingItem(title=row["title"], url=row["url"], date=row["date"] or "")
@@ -278,7 +278,8 @@ def _settle_pending(out: ListingOutcome, *, listing: Source, archive: Archive, f
                             terms=list(score.terms), reason=score.reason, outcome=claim.outcome,
                             source=claim.source, body=body)
         out.found.append(found)
-        _act(found, claim, listing=listing, archive=archive, fetcher=fetcher, run_id=run_id, sinks=sinks)
+        _act(found, claim, listing=listing, archive=archive, fetcher=reader.tracking_fetcher(), run_id=run_id,
+             sinks=sinks)
 
 
 def discover_listing(listing: Source, *, archive: Archive, fetcher: Fetcher, topic: TopicProfile, run_id: str,
@@ -291,8 +292,7 @@ def discover_listing(listing: Source, *, archive: Archive, fetcher: Fetcher, top
     _pending_announcements(archive, listing, sinks)
     out.baseline = (not archive.listing_items(listing.name)) if baseline is None else baseline
     reader = BodyReader(fetcher=fetcher, topic=topic)
-    _settle_pending(out, listing=listing, archive=archive, fetcher=fetcher, topic=topic, run_id=run_id,
-                    sinks=sinks, reader=reader)
+    _settle_pending(out, listing=listing, archive=archive, topic=topic, run_id=run_id, sinks=sinks, reader=reader)
     state = archive.state(listing.name)
     result = fetcher.fetch(listing.url, etag=state.etag, last_modified=state.last_modified)
     out.status, out.not_modified = result.status, result.not_modified
@@ -309,8 +309,8 @@ def discover_listing(listing: Source, *, archive: Archive, fetcher: Fetcher, top
         return out
     page = parse_listing(result.text or "", result.final_url)
     out.profile, out.pages = page.profile, 1
-    kw = dict(listing=listing, archive=archive, fetcher=fetcher, topic=topic, run_id=run_id, sinks=sinks,
-              reader=reader, capture_id=read.capture_id)
+    kw = dict(listing=listing, archive=archive, topic=topic, run_id=run_id, sinks=sinks, reader=reader,
+              capture_id=read.capture_id)
     fresh = _handle_items(page.items, out, **kw)
     for url in page_urls(result.final_url, page.pagination, depth)[1:]:
         if not fresh and not out.baseline:  # a page of items met before: older pages hold nothing new
