@@ -91,7 +91,7 @@ def test_at_most_max_reads_pages_are_read_per_listing_per_cycle_and_the_rest_wai
     serve(stack.site, [CYBER, FARMS, *OLD])
     first = run(stack, listing, max_reads=1)
     assert [i.outcome for i in first.found] == ["new", "pending"]
-    assert found(first)[FARMS.title].body.startswith("not read: not read in this cycle: at most 1 candidate")
+    assert found(first)[FARMS.title].body.startswith("not read: at most 1 candidate pages are read per listing")
     assert requests_for(stack.site, FARMS) == 0
     # the listing is unchanged (304), yet the waiting item is read in the next cycle
     second = run(stack, listing, max_reads=1)
@@ -118,7 +118,7 @@ def test_a_candidate_page_that_cannot_be_read_is_one_line_and_read_again_next_cy
     assert page_read(item) == "not read" and item in shown_items([failed])
     assert any("not read" in row for row in items_table([failed]).rows)
     [row] = stack.archive.listing_items(outcomes=("pending",))
-    assert row["title"] == CYBER.title and "read again next cycle" in row["reason"]
+    assert row["title"] == CYBER.title and "read again next cycle (not read: " in row["reason"]
     serve(stack.site, [CYBER, *OLD])  # the page answers again
     later = run(stack, listing)
     assert [(i.title, i.outcome) for i in later.found] == [(CYBER.title, "new")] and len(later.alerts) == 1
@@ -151,3 +151,12 @@ def test_candidate_pages_are_fetched_with_the_per_host_delay(stack, listing, mon
     assert sum(page_read(i) == "read" for i in out.found) == 2
     assert len(starts) == 3  # the listing, then two candidate pages (the new source reuses its read)
     assert all(b - a >= 2.5 for a, b in zip(starts, starts[1:])), starts
+
+
+def test_a_candidate_page_that_is_gone_is_decided_on_its_title_not_retried(stack, listing) -> None:
+    serve(stack.site, OLD)
+    run(stack, listing)
+    stack.site.put(LISTING_PATH, listing_page([CYBER, *OLD], title="Remarks"))  # its page is never served: 404
+    [item] = run(stack, listing).found
+    assert item.outcome == "unrelated" and "gone (HTTP 404): decided on the title" in item.reason
+    assert not stack.archive.listing_items(outcomes=("pending",))

@@ -7,7 +7,7 @@ apply. The scoring is pure (redline.discovery.bodyscore); this module is its I/O
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import cast
 
 from redline.core.errors import RedlineError
@@ -50,8 +50,8 @@ class BodyReader:
     def read(self, url: str, title: str, title_score: Score) -> BodyVerdict:
         """Fetch the candidate (unless the cap is reached) and score its opening paragraphs."""
         if self.exhausted:
-            return BodyVerdict(None, error=f"not read in this cycle: at most {self.topic.body.max_reads} candidate "
-                                           "pages are read per listing per cycle", capped=True)
+            return BodyVerdict(None, error=f"at most {self.topic.body.max_reads} candidate pages are read per "
+                                           "listing per cycle", capped=True)
         self.reads += 1
         result = self.fetcher.fetch(url)
         if result.status in GONE:
@@ -71,9 +71,7 @@ class BodyReader:
 
     @staticmethod
     def _title_alone(title_score: Score, why: str) -> BodyVerdict:
-        return BodyVerdict(Score(score=title_score.score, terms=title_score.terms,
-                                 reason=f"{title_score.reason}; {why}: decided on the title",
-                                 related=title_score.related))
+        return BodyVerdict(replace(title_score, reason=f"{title_score.reason}; {why}: decided on the title"))
 
 
 class _ReadFirst:

@@ -22,6 +22,7 @@ The flow in flows/discover.py wires this into tasks; tests call it directly.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 import json
@@ -200,13 +201,10 @@ def _settle(item: ListingItem, title_score: Score, *, reader: BodyReader, baseli
     if verdict.score is not None:
         note = f"read: {verdict.score.reason}" if verdict.read else f"not read: {verdict.score.reason}"
         return _claim(item, verdict.score, baseline=baseline, undecided=False, **kw), verdict.score, note
-    if verdict.capped and baseline:
-        score = Score(title_score.score, title_score.terms, f"{title_score.reason}; baseline, decided on the title "
-                      f"({verdict.error})", title_score.related)
-        return _claim(item, score, baseline=baseline, undecided=False, **kw), score, f"not read: {verdict.error}"
-    score = Score(title_score.score, title_score.terms,
-                  f"{title_score.reason}; inconclusive, {verdict.error}; read again next cycle", title_score.related)
-    return _claim(item, score, baseline=baseline, undecided=True, **kw), score, f"not read: {verdict.error}"
+    decided = verdict.capped and baseline
+    why = "baseline, decided on the title" if decided else "inconclusive, read again next cycle"
+    score = dataclasses.replace(title_score, reason=f"{title_score.reason}; {why} (not read: {verdict.error})")
+    return _claim(item, score, baseline=baseline, undecided=not decided, **kw), score, f"not read: {verdict.error}"
 
 
 def _meet(item: ListingItem, out: ListingOutcome, *, listing: Source, archive: Archive, topic: TopicProfile,
@@ -220,12 +218,19 @@ def _meet(item: ListingItem, out: ListingOutcome, *, listing: Source, archive: A
     body = None
     if claim.outcome == "pending":
         claim, score, body = _settle(item, score, reader=reader, **kw)  # type: ignore[arg-type]
+    found = _found(out, listing, item, score, claim, body)
+    return found, claim
+
+
+def _found(out: ListingOutcome, listing: Source, item: ListingItem, score: Score, claim: ItemClaim,
+           body: str | None) -> ItemOutcome:
+    """The outcome of an item met (or settled) in this cycle, added to the listing's."""
     found = ItemOutcome(listing=listing.name, title=item.title, url=item.url, date=item.date, score=score.score,
                         terms=list(score.terms), reason=score.reason, outcome=claim.outcome, source=claim.source,
                         body=body, error=body.removeprefix("not read: ") if body and claim.outcome == "pending"
                         else None)
     out.found.append(found)
-    return found, claim
+    return found
 
 
 def _act(found: ItemOutcome, claim: ItemClaim, *, listing: Source, archive: Archive, fetcher: Fetcher,
@@ -274,11 +279,7 @@ def _settle_pending(out: ListingOutcome, *, listing: Source, archive: Archive, t
             claim, score, body = _settle(item, score, reader=reader, **kw)  # type: ignore[arg-type]
         else:  # the topic changed since: the title decides now
             claim, body = _claim(item, score, undecided=False, **kw), None  # type: ignore[arg-type]
-        found = ItemOutcome(listing=listing.name, title=item.title, url=item.url, date=item.date, score=score.score,
-                            terms=list(score.terms), reason=score.reason, outcome=claim.outcome,
-                            source=claim.source, body=body)
-        out.found.append(found)
-        _act(found, claim, listing=listing, archive=archive, fetcher=reader.tracking_fetcher(), run_id=run_id,
+        _act(_found(out, listing, item, score, claim, body), claim, listing=listing, archive=archive, fetcher=reader.tracking_fetcher(), run_id=run_id,
              sinks=sinks)
 
 
