@@ -44,7 +44,7 @@ from redline.registry.load import Registry
 from redline.store.sqlite import Archive
 from redline.store.sqlite.archive import INDEX_NAME, index_reads_fine
 from redline.store.verify import LOGS
-from redline.store.blobs import open_blobs
+from redline.store.blobconfig import open_blobs
 from redline.store.warcscan import ArchivedCapture, Scan, SourceMap, scan_warcs
 
 REBUILD_NAME = "index.rebuild.sqlite"

@@ -1,7 +1,8 @@
 """Blob stores: where an archive keeps its bytes (WARC captures, texts, feeds), by key.
 
 A key is a path relative to the archive root, always with `/`: `warc/2026/12/….warc.gz`,
-`text/ab/cdef….txt.gz`, `feeds/alerts.xml`. Two backends, chosen by `$REDLINE_BLOBS`:
+`text/ab/cdef….txt.gz`, `feeds/alerts.xml`. Two backends, chosen by `$REDLINE_BLOBS`
+(redline.store.blobconfig):
 
 - the archive's own folder (the default, unset): a key is the file `ROOT/KEY`, today's layout;
 - `s3://BUCKET[/PREFIX]`: an S3-compatible object store (AWS S3, MinIO, Ceph RGW, SeaweedFS),
@@ -25,8 +26,6 @@ from typing import Protocol, runtime_checkable
 
 from redline.core.atomic import atomic_write_bytes, file_mode
 from redline.core.errors import ArchiveError
-
-ENV_BLOBS = "REDLINE_BLOBS"
 
 Matches = Callable[[bytes], bool]
 
@@ -174,16 +173,3 @@ def write_error(path: Path, exc: OSError) -> ArchiveError:
         return ArchiveError(f"the disk holding {path.parent} is full ({exc.strerror}); nothing of this check was "
                             "written; free some space and run again")
     return ArchiveError(f"cannot write {path}: {exc.strerror or exc}")
-
-
-def open_blobs(root: Path | str, spec: str | None = None) -> BlobStore:
-    """The blob store of the archive at `root`: `spec` (else $REDLINE_BLOBS); its folder when unset."""
-    spec = (spec if spec is not None else os.environ.get(ENV_BLOBS, "")).strip()
-    if not spec or spec in ("folder", "file"):
-        return FolderBlobs(root)
-    if spec.startswith("s3://"):
-        from redline.store.s3blobs import S3Blobs   # imported only when asked for
-
-        return S3Blobs.from_url(spec)
-    raise ArchiveError(f"{ENV_BLOBS}={spec!r} is not a blob store: leave it unset for the archive's folder, "
-                       "or give s3://BUCKET/PREFIX")

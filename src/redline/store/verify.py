@@ -37,7 +37,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from redline.core.errors import ArchiveError
-from redline.store.blobs import BlobStore, open_blobs
+from redline.store.blobs import BlobStore
+from redline.store.blobconfig import open_blobs
 from redline.store.sqlite import is_batch_file
 from redline.store.warcscan import warc_keys
 from redline.registry.load import NAME_RE

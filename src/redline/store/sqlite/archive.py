@@ -13,7 +13,8 @@ from typing import Iterable, Iterator, Sequence
 from redline.core.errors import ArchiveError, NotFoundError
 from redline.core.model import Source
 from redline.store.types import (SourceState)
-from redline.store.blobs import BlobStore, open_blobs
+from redline.store.blobs import BlobStore
+from redline.store.blobconfig import open_blobs
 from redline.store.sqlite.alerts import AlertRecords
 from redline.store.sqlite.blobio import BlobRecords
 from redline.store.sqlite.checks import CheckRecords

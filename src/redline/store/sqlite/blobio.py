@@ -69,7 +69,7 @@ class BlobRecords:
         self.blobs.put_once(key, data)
         return WarcLocation(key, offset, length, record_id, revisit)
 
-    def write_batch_warc(self, label: str, when: datetime, records: list[bytes]) -> tuple[str, list[int]]:
+    def _write_batch_warc(self, label: str, when: datetime, records: list[bytes]) -> tuple[str, list[int]]:
         """One WARC file of the records (each a whole gzip member); its key and each record's offset."""
         key, offsets, offset = warc_key(when, label), [], 0
         for record in records:
@@ -78,6 +78,6 @@ class BlobRecords:
         self.blobs.put_once(key, b"".join(records))
         return key, offsets
 
-    def warc_payload(self, key: str, offset: int, length: int | None = None) -> bytes:
+    def _warc_payload(self, key: str, offset: int, length: int | None = None) -> bytes:
         """The HTTP body of the response record at `offset` of the WARC blob `key`."""
         return read_payload(self.blobs, key, offset, length)

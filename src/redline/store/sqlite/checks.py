@@ -69,7 +69,7 @@ class CheckRecords:
         this one is added all the same."""
         if not checks:
             return []
-        key, offsets = self.write_batch_warc(BATCH_LABEL, utcnow(), [c.record for c in checks])
+        key, offsets = self._write_batch_warc(BATCH_LABEL, utcnow(), [c.record for c in checks])
         locations = [WarcLocation(key, offset, len(c.record), c.record_id, c.revisit)
                      for c, offset in zip(checks, offsets)]
         ids = []
@@ -164,7 +164,7 @@ class CheckRecords:
                 "SELECT id FROM captures WHERE source=? AND raw_sha256=? AND revisit=0 AND warc_path IS NOT NULL "
                 "ORDER BY id LIMIT 1", (row["source"], row["raw_sha256"]))
             return self.raw_body(orig[0]["id"]) if orig else None
-        return self.warc_payload(row["warc_path"], row["warc_offset"], row["warc_length"])
+        return self._warc_payload(row["warc_path"], row["warc_offset"], row["warc_length"])
 
     def original_warc_record(self, source: str, raw_sha256: str) -> RevisitOf | None:
         """The first full response record of this source with this body, for a revisit record."""
