@@ -97,6 +97,28 @@ def ms(samples: list[float]) -> str:
     return f"median {1000 * statistics.median(samples):.2f} ms, p90 {1000 * q[-1]:.2f} ms"
 
 
+def stores(bucket: str, n: int, data: bytes) -> None:
+    """redline's own blob stores, as a check uses them: put_once then get, per 4 KB blob."""
+    import tempfile
+
+    from redline.store.blobs import FolderBlobs
+    from redline.store.s3blobs import S3Blobs
+
+    with tempfile.TemporaryDirectory() as folder:
+        for name, store in (("folder (fsync, link)", FolderBlobs(folder)),
+                            ("S3Blobs on this endpoint", S3Blobs.from_url(f"s3://{bucket}/bench-{uuid.uuid4().hex[:6]}"))):
+            puts, gets = [], []
+            for i in range(n):
+                start = time.perf_counter()
+                store.put_once(f"text/{i % 256:02x}/{i}.txt.gz", data)
+                puts.append(time.perf_counter() - start)
+            for i in range(n):
+                start = time.perf_counter()
+                store.get(f"text/{i % 256:02x}/{i}.txt.gz")
+                gets.append(time.perf_counter() - start)
+            print(f"redline {name}: put_once 4 KB {ms(puts)}; get 4 KB {ms(gets)}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--bucket", required=True)
@@ -121,6 +143,7 @@ def main() -> None:
         refused = "refused (412)" if put(f"{prefix}0", data) is False else "NOT refused: overwrote"
         print(f"{name}: import {import_ms(module):.0f} ms; PUT 4 KB {ms(puts)}; GET 4 KB {ms(gets)}; "
               f"second conditional put {refused}")
+    stores(args.bucket, args.n, data)
 
 
 if __name__ == "__main__":

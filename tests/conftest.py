@@ -4,12 +4,15 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
 from redline.core.errors import ArchiveError
+from redline.store.blobs import BlobStore
 from redline.store.s3blobs import S3Blobs
 from redline.store.sqlite import Archive
 from redline.demo.run import write_demo_registry
@@ -50,12 +53,25 @@ def seed_registry() -> Registry:
 
 @pytest.fixture
 def stack(tmp_path: Path, seed_registry: Registry):
+    with make_stack(tmp_path, seed_registry) as s:
+        yield s
+
+
+@pytest.fixture
+def s3_stack(tmp_path: Path, seed_registry: Registry, s3_blobs):
+    """The stack with its archive's blobs (WARC captures, texts) on the session's SeaweedFS."""
+    with make_stack(tmp_path, seed_registry, blobs=s3_blobs) as s:
+        yield s
+
+
+@contextmanager
+def make_stack(tmp_path: Path, seed_registry: Registry, *, blobs: BlobStore | None = None) -> Iterator[Stack]:
     with LoopbackSite() as site:
         seeds = {s.name: (seed_registry.path.parent / s.baseline).read_text(encoding="utf-8")
                  for s in seed_registry.statements()}
         write_demo_registry(tmp_path / "sources.toml", seed_registry, site.base_url)
         registry = load_registry(tmp_path / "sources.toml")
-        archive = Archive(tmp_path / "archive")
+        archive = Archive(tmp_path / "archive", blobs=blobs)
         prepare_archive(archive, registry)
         with Fetcher(per_host_delay=0, retries=0, timeout=5, allow_private="loopback") as fetcher:
             s = Stack(site, registry, seed_registry, archive, fetcher, seeds)
