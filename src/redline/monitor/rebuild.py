@@ -44,6 +44,7 @@ from redline.registry.load import Registry
 from redline.store.sqlite import Archive
 from redline.store.sqlite.archive import INDEX_NAME, index_reads_fine
 from redline.store.verify import LOGS
+from redline.store.blobconfig import open_blobs
 from redline.store.warcscan import ArchivedCapture, Scan, SourceMap, scan_warcs
 
 REBUILD_NAME = "index.rebuild.sqlite"
@@ -172,7 +173,8 @@ def rebuild_index(root: Path | str, registry: Registry | None, *, force: bool = 
     building = root / REBUILD_NAME
     for suffix in ("", "-wal", "-shm"):
         Path(f"{building}{suffix}").unlink(missing_ok=True)
-    scan = scan_warcs(root)
+    blobs = open_blobs(root)
+    scan = scan_warcs(blobs)
     report.unreadable = scan.unreadable
     logged = _logged(root)
     listed = list(registry.sources) if registry else []
@@ -181,7 +183,7 @@ def rebuild_index(root: Path | str, registry: Registry | None, *, force: bool = 
     by_name = {s.name: s for s in listed}
     by_name.update({s.name: s for s in _discovered(sources.names, set(by_name), scan, sources, logged)})
 
-    archive = _ReplayArchive(root, index=REBUILD_NAME, durable=False)  # nothing reads it until it is moved in place
+    archive = _ReplayArchive(root, index=REBUILD_NAME, durable=False, blobs=blobs)  # nothing reads it until it is moved in place
     try:
         if registry is not None:
             prepare_archive(archive, registry)
@@ -215,7 +217,7 @@ def _replay(archive: _ReplayArchive, scan: Scan, sources: SourceMap, by_name: di
         report.skipped.append(f"{where}: no source is known at {capture.uri}")
         return
     try:
-        body = scan.body(archive.root, capture)
+        body = scan.body(archive.blobs, capture)
     except ArchiveError as exc:
         report.skipped.append(f"{where}: {exc}")
         return

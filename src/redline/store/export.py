@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -58,7 +57,7 @@ def export_warc(archive: Archive, name: str, out: Path) -> ExportResult:
     pieces = views.warc_pieces(archive, name)
     if not pieces:
         raise NotFoundError(f"{name} has no archived capture yet: nothing to export")
-    missing = [str(p.path.relative_to(archive.root)) for p in pieces if not p.path.is_file()]
+    missing = [p.key for p in pieces if not p.exists()]
     if missing:
         raise ArchiveError(f"{len(missing)} WARC file(s) of {name} are missing from the archive, "
                            f"e.g. {missing[0]}")
@@ -74,11 +73,7 @@ def export_warc(archive: Archive, name: str, out: Path) -> ExportResult:
     with _atomic_file(Path(out)) as fh:
         fh.write(info.getvalue())
         for piece in pieces:
-            if piece.offset is None:
-                with open(piece.path, "rb") as src:
-                    shutil.copyfileobj(src, fh)
-            else:
-                fh.write(piece.read())
+            fh.write(piece.read())
         size = fh.tell()
     return ExportResult(Path(out), len(pieces), size)
 

@@ -3,9 +3,11 @@ ask of an archive. `redline.store.sqlite.Archive` (SQLite index + local folder o
 is the one backend today; a second one (PostgreSQL + object storage) implements this
 Protocol, and the tests that exercise the store run against each.
 
-Rows come back as mappings (column -> value). Two members are the folder backend's own
-and need a counterpart on any other backend: `root` / `text_path` / `alerts_log` /
-`feeds_dir` (local paths: export, browse and verify read files there) and `query`
+Rows come back as mappings (column -> value). The bytes (WARC captures, texts) are in
+`blobs`, a BlobStore (the archive's folder, or S3: redline.store.blobs); export, browse,
+verify and rebuild-index read them there. Two members are the folder backend's own and
+need a counterpart on any other backend: `root` / `text_path` / `alerts_log` /
+`feeds_dir` (local paths: the alert logs, feeds and locks) and `query`
 (read-only SQL for the read model, redline.store.readmodel, which lives beside the
 backend for that reason).
 """
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from redline.core.model import Alert, FetchResult, Source
+from redline.store.blobs import BlobStore
 from redline.store.types import (ItemClaim, ItemMatch, NewAlert, NewChange, NewVersion, PendingCheck, RecordedCheck,
                                  SourceState, Version)
 from redline.store.warc import RevisitOf, WarcLocation
@@ -27,6 +30,7 @@ Row = Mapping[str, Any]
 @runtime_checkable
 class Store(Protocol):
     root: Path
+    blobs: BlobStore   # WARC captures, texts and feeds by key (redline.store.blobs): the folder, or S3
 
     def close(self) -> None: ...
 

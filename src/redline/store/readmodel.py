@@ -11,9 +11,9 @@ columns, so a source with thousands of versions lists as fast as one with five.
 """
 from __future__ import annotations
 
+import io
 import json
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, Sequence
 
 from warcio.archiveiterator import ArchiveIterator
@@ -291,17 +291,17 @@ def _body_capture(archive: Archive, c: CaptureInfo) -> int | None:
     return rows[0]["id"] if rows else None
 
 
-def _http_head(path: Path, offset: int) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+def _http_head(archive: Archive, key: str, offset: int,
+               length: int | None) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    data = archive.blobs.get_range(key, offset, length)
     try:
-        with open(path, "rb") as fh:
-            fh.seek(offset)
-            for record in ArchiveIterator(fh):
-                http = record.http_headers
-                if http is None:
-                    return None, ()
-                return f"{http.protocol} {http.statusline}".strip(), tuple(http.headers)
-    except OSError as exc:
-        raise ArchiveError(f"cannot read WARC {path}: {exc}") from None
+        for record in ArchiveIterator(io.BytesIO(data)):
+            http = record.http_headers
+            if http is None:
+                return None, ()
+            return f"{http.protocol} {http.statusline}".strip(), tuple(http.headers)
+    except (OSError, ValueError, EOFError) as exc:
+        raise ArchiveError(f"cannot read WARC {key}: {exc}") from None
     return None, ()
 
 
@@ -309,7 +309,7 @@ def capture_view(archive: Archive, name: str, capture_id: int) -> CaptureView:
     c = capture_info(archive, name, capture_id)
     status_line, headers = (None, ())
     if c.warc_path and c.warc_offset is not None:
-        status_line, headers = _http_head(archive.root / c.warc_path, c.warc_offset)
+        status_line, headers = _http_head(archive, c.warc_path, c.warc_offset, c.warc_length)
     made = _annotate(archive, archive.query("SELECT * FROM versions WHERE capture_id=? ORDER BY seq", (c.id,)))
     return CaptureView(source=source_summary(archive, name), capture=c, versions=tuple(made),
                        http_status_line=status_line, http_headers=headers, body_from=_body_capture(archive, c))
@@ -329,8 +329,8 @@ def capture_body(archive: Archive, name: str, capture_id: int) -> tuple[CaptureI
 
 def _piece(archive: Archive, warc_path: str, offset: int | None, length: int | None) -> WarcPiece:
     if is_batch_file(warc_path):
-        return WarcPiece(archive.root / warc_path, offset, length)
-    return WarcPiece(archive.root / warc_path)
+        return WarcPiece(warc_path, offset, length, blobs=archive.blobs)
+    return WarcPiece(warc_path, blobs=archive.blobs)
 
 
 def warc_pieces(archive: Archive, name: str) -> list[WarcPiece]:

@@ -218,23 +218,31 @@ def to_json(value: Any) -> Any:
 @dataclass(frozen=True)
 class WarcPiece:
     """The WARC bytes of one capture: its own file whole (offset None), or its record in a
-    batch file of unchanged checks (archive.is_batch_file)."""
+    batch file of unchanged checks (archive.is_batch_file); `key` in the archive's blob store."""
 
-    path: Path
+    key: str
     offset: int | None = None
     length: int | None = None
+    blobs: Any = dataclasses.field(default=None, compare=False, hash=False)   # a store.blobs.BlobStore
+
+    @property
+    def name(self) -> str:
+        return self.key.rsplit("/", 1)[-1]
+
+    @property
+    def path(self) -> Path | None:
+        """The file holding it in the folder backend (None on an object store)."""
+        return self.blobs.local_path(self.key)
+
+    def exists(self) -> bool:
+        return self.blobs.exists(self.key)
 
     def read(self) -> bytes:
-        try:
-            with open(self.path, "rb") as fh:
-                if self.offset is None:
-                    return fh.read()
-                fh.seek(self.offset)
-                data = fh.read(self.length)
-        except OSError as exc:
-            raise ArchiveError(f"cannot read WARC {self.path}: {exc}") from None
+        if self.offset is None:
+            return self.blobs.get(self.key)
+        data = self.blobs.get_range(self.key, self.offset, self.length)
         if len(data) != self.length:
-            raise ArchiveError(f"WARC {self.path} ends before the record at offset {self.offset}")
+            raise ArchiveError(f"WARC {self.key} ends before the record at offset {self.offset}")
         return data
 
 

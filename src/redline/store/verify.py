@@ -5,7 +5,7 @@ What is checked:
 - index.sqlite: SQLite's integrity_check and foreign_key_check; source names are
   slugs; each source's versions are numbered 1, 2, 3 ... without a gap; every alert's
   versions exist; delivery states are known ones.
-- text/: every blob decompresses and its sha256 is its name; every text an index row
+- text/ (in the archive's blob store: its folder, or S3): every blob decompresses and its sha256 is its name; every text an index row
   names exists.
 - warc/: every file reads to its end; every record's WARC-Block-Digest and
   WARC-Payload-Digest are right (warcio's checker); every capture row points at its
@@ -36,7 +36,11 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
+from redline.core.errors import ArchiveError
+from redline.store.blobs import BlobStore
+from redline.store.blobconfig import open_blobs
 from redline.store.sqlite import is_batch_file
+from redline.store.warcscan import warc_keys
 from redline.registry.load import NAME_RE
 
 DELIVERY_STATES = frozenset({"pending", "sending", "failed", "delivered"})
@@ -85,9 +89,11 @@ class Report:
                 f"({c['warc_records']} records): {len(self.errors)} error(s), {len(self.warnings)} warning(s)")
 
 
-def verify_archive(root: Path | str) -> Report:
-    """Every problem found in the archive at root (see the module docstring)."""
+def verify_archive(root: Path | str, *, blobs: BlobStore | None = None) -> Report:
+    """Every problem found in the archive at root (see the module docstring); its texts and WARC
+    files read from `blobs` (default: $REDLINE_BLOBS, else the folder itself)."""
     root = Path(root)
+    store = blobs if blobs is not None else open_blobs(root)
     report = Report(root)
     index = root / "index.sqlite"
     if not index.is_file():
@@ -106,9 +112,9 @@ def verify_archive(root: Path | str) -> Report:
         report.error("index.sqlite", f"cannot be read ({exc}): the index is damaged; rebuild it from the WARC "
                                      f"files with `redline rebuild-index --archive {root}`")
         return report
-    blobs = _check_text_blobs(root, report, rows)
-    records = _check_warc_files(root, report, rows)
-    _check_references(report, rows, blobs, records)
+    good_texts = _check_text_blobs(store, report, rows)
+    records = _check_warc_files(store, report, rows)
+    _check_references(report, rows, good_texts, records)
     _check_logs(root, report, rows)
     _check_temp_files(root, report)
     return report
@@ -150,18 +156,19 @@ def _check_index(db: sqlite3.Connection, report: Report) -> None:
 
 # -- text blobs ------------------------------------------------------------------------------------------------
 
-def _check_text_blobs(root: Path, report: Report, rows: _Rows) -> set[str]:
-    """Check every blob file; return the digests of the good ones."""
+def _check_text_blobs(store: BlobStore, report: Report, rows: _Rows) -> set[str]:
+    """Check every text blob; return the digests of the good ones."""
     good: set[str] = set()
     referenced = {r["text_sha256"] for r in rows.versions} | {r["text_sha256"] for r in rows.captures}
-    folder = root / "text"
-    for path in sorted(folder.glob("*/*.txt.gz")) if folder.is_dir() else []:
+    for where in store.list("text/"):
+        _, folder, name = (where.split("/") + ["", ""])[:3]
+        if where.count("/") != 2 or not name.endswith(".txt.gz") or name.startswith(".tmp-"):
+            continue
         report.counts["text_blobs"] += 1
-        where = str(path.relative_to(root))
-        digest = path.parent.name + path.name[: -len(".txt.gz")]
+        digest = folder + name[: -len(".txt.gz")]
         try:
-            data = gzip.decompress(path.read_bytes())
-        except (OSError, EOFError, zlib.error) as exc:
+            data = gzip.decompress(store.get(where))
+        except (ArchiveError, OSError, EOFError, zlib.error) as exc:
             report.error(where, f"does not decompress: {exc}")
             continue
         actual = hashlib.sha256(data).hexdigest()
@@ -198,19 +205,16 @@ def _read_all(stream) -> bytes:  # type: ignore[no-untyped-def]
         chunks.append(piece)
 
 
-def _check_warc_files(root: Path, report: Report, rows: _Rows) -> dict[str, dict[int, _Record]]:
+def _check_warc_files(store: BlobStore, report: Report, rows: _Rows) -> dict[str, dict[int, _Record]]:
     """Read every WARC file with digest checks; return path -> offset -> record."""
     named = {r["warc_path"] for r in rows.captures if r["warc_path"]}
     found: dict[str, dict[int, _Record]] = {}
-    folder = root / "warc"
-    for path in sorted(folder.rglob("*.warc.gz")) if folder.is_dir() else []:
-        if path.name.startswith(".tmp-"):
-            continue
+    for where in warc_keys(store):
         report.counts["warc_files"] += 1
-        where = str(path.relative_to(root))
         records: dict[int, _Record] = {}
+        data = b""
         try:
-            data = path.read_bytes()
+            data = store.get(where)
             gzip.decompress(data)  # every member whole (warcio stops quietly at some damage)
             with io.BytesIO(data) as fh:
                 it = ArchiveIterator(fh, check_digests=True)
@@ -224,7 +228,7 @@ def _check_warc_files(root: Path, report: Report, rows: _Rows) -> dict[str, dict
                         for problem in record.digest_checker.problems:
                             report.error(f"{where} @{offset}", f"{kind} record {rid}: {problem}")
                     records[offset] = _Record(kind, rid, hashlib.sha256(body).hexdigest() if kind == "response" else None)
-        except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError) as exc:
+        except (ArchiveLoadFailed, ArchiveError, OSError, EOFError, zlib.error, ValueError) as exc:
             report.error(where, f"cannot be read to its end: {' '.join(str(exc).split()) or type(exc).__name__}")
         else:
             if not records:

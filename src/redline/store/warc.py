@@ -5,7 +5,8 @@ record, a `response` record (or a `revisit` when the body is byte-identical to
 an earlier capture of the same source) and a `metadata` record with what
 redline learned (redirects, charset, error) as `application/warc-fields`
 lines, the usual form (Heritrix, wget), which replay tools know is not a
-capture of the page. The file is written to a temporary name and renamed.
+capture of the page. The file is written once, by key, to the archive's blob store
+(redline.store.blobs): a file linked into place, or an object put if none is there.
 
 An unchanged check (a 304, or a body byte-identical to the current version's)
 is one record only, its `response` (the 304) or `revisit`, without the request
@@ -21,16 +22,15 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from redline.core.atomic import atomic_write_bytes
 from redline.core.errors import ArchiveError
 from redline.core.model import FetchResult
+from redline.store.blobs import BlobStore
 
 # httpx hands us decoded bodies; these headers would make replay tools decode twice.
 _DROP_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
@@ -139,21 +139,13 @@ def build_capture_warc(result: FetchResult, *, revisit_of: RevisitOf | None = No
     return buf.getvalue(), offset, length, record_id, revisit
 
 
-def write_capture_warc(path: Path, result: FetchResult, *, root: Path, revisit_of: RevisitOf | None = None,
-                       metadata: dict | None = None) -> WarcLocation:
-    data, offset, length, record_id, revisit = build_capture_warc(result, revisit_of=revisit_of,
-                                                                   metadata=metadata)
-    atomic_write_bytes(path, data)
-    return WarcLocation(str(path.relative_to(root)), offset, length, record_id, revisit)
-
-
-def read_payload(path: Path, offset: int) -> bytes:
-    """The HTTP body of the response record at offset."""
+def read_payload(blobs: BlobStore, key: str, offset: int, length: int | None = None) -> bytes:
+    """The HTTP body of the response record at `offset` of the WARC blob `key` (`length`: the
+    record's, when known, so an object store sends that range only)."""
+    data = blobs.get_range(key, offset, length)
     try:
-        with open(path, "rb") as fh:
-            fh.seek(offset)
-            for record in ArchiveIterator(fh):
-                return record.content_stream().read()
-    except OSError as exc:
-        raise ArchiveError(f"cannot read WARC {path}: {exc}") from None
-    raise ArchiveError(f"no WARC record at offset {offset} of {path}")
+        for record in ArchiveIterator(io.BytesIO(data)):
+            return record.content_stream().read()
+    except (OSError, ValueError, EOFError) as exc:
+        raise ArchiveError(f"cannot read the WARC record at offset {offset} of {key} in {blobs.where}: {exc}") from None
+    raise ArchiveError(f"no WARC record at offset {offset} of {key} in {blobs.where}")

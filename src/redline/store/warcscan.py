@@ -1,6 +1,7 @@
 """Read the archive's WARC files back as captures: the record of truth the index is rebuilt from.
 
-Each `response` or `revisit` record under warc/ is one capture. What it says of itself:
+Each `response` or `revisit` record under warc/ (in the archive's blob store: its folder, or S3)
+is one capture. What it says of itself:
 its target URI and date (WARC headers), the HTTP status and headers, the body (a revisit
 names the record holding it, `WARC-Refers-To`), and, in the `metadata` record written
 beside it (redline.store.warc), the redirects, charset, fetch error and attempts.
@@ -25,7 +26,9 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
+from redline.core.errors import ArchiveError
 from redline.core.urls import url_key
+from redline.store.blobs import BlobStore, FolderBlobs
 from redline.store.sqlite.rows import is_batch_file
 from redline.store.warc import WarcLocation, read_payload
 
@@ -68,12 +71,12 @@ class Scan:
     unreadable: list[str] = field(default_factory=list)   # one line each: the file and why
     by_record: dict[str, ArchivedCapture] = field(default_factory=dict)
 
-    def body(self, root: Path, capture: ArchivedCapture) -> bytes:
+    def body(self, blobs: BlobStore | Path, capture: ArchivedCapture) -> bytes:
         """The HTTP body of a capture (a revisit's from the record it refers to; b"" when that is gone)."""
         if capture.revisit:
             original = self.by_record.get(capture.refers_to or "")
-            return b"" if original is None or original.revisit else self.body(root, original)
-        return read_payload(root / capture.path, capture.offset)
+            return b"" if original is None or original.revisit else self.body(blobs, original)
+        return read_payload(as_blobs(blobs), capture.path, capture.offset, capture.length)
 
 
 def parse_warc_fields(payload: bytes) -> dict:
@@ -106,12 +109,11 @@ def _date(text: str | None) -> datetime:
         return datetime.fromtimestamp(0, timezone.utc)
 
 
-def _read_file(root: Path, path: Path) -> list[ArchivedCapture]:
-    rel = str(path.relative_to(root))
-    named = _FILE_NAME.match(path.name)
+def _read_file(blobs: BlobStore, rel: str) -> list[ArchivedCapture]:
+    named = _FILE_NAME.match(rel.rsplit("/", 1)[-1])
     slug = None if is_batch_file(rel) or not named else named.group("slug")
     started = _file_time(named.group("time")) if slug else None
-    data = path.read_bytes()
+    data = blobs.get(rel)
     gzip.decompress(data)  # every member whole, or this raises (warcio stops quietly at some damage)
     found: list[ArchivedCapture] = []
     metadata: dict[str, dict] = {}
@@ -154,20 +156,28 @@ def _with_meta(capture: ArchivedCapture, meta: dict | None) -> ArchivedCapture:
     return ArchivedCapture(**{**capture.__dict__, "meta": meta})
 
 
-def scan_warcs(root: Path | str) -> Scan:
+def as_blobs(where: BlobStore | Path | str) -> BlobStore:
+    """A blob store as it is; a folder (an archive root) as its folder store."""
+    return where if isinstance(where, BlobStore) else FolderBlobs(where)
+
+
+def warc_keys(blobs: BlobStore) -> list[str]:
+    """The keys of every WARC file under warc/, sorted (temporary files left out)."""
+    return [k for k in blobs.list("warc/") if k.endswith(".warc.gz") and not k.rsplit("/", 1)[-1].startswith(".tmp-")]
+
+
+def scan_warcs(where: BlobStore | Path | str) -> Scan:
     """Every capture in root/warc/, oldest first: by WARC-Date (to the second), then by the fetch's
     start (to the microsecond, in the name of a capture's own file; a batch file's unchanged checks
-    come first within their second), then by file and offset."""
-    root = Path(root)
+    come first within their second), then by file and offset. `where`: the archive's blob store,
+    or its folder."""
+    blobs = as_blobs(where)
     scan = Scan()
-    folder = root / "warc"
-    for path in sorted(folder.rglob("*.warc.gz")) if folder.is_dir() else []:
-        if path.name.startswith(".tmp-"):
-            continue
+    for key in warc_keys(blobs):
         try:
-            scan.captures += _read_file(root, path)
-        except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError) as exc:
-            scan.unreadable.append(f"{path.relative_to(root)}: {' '.join(str(exc).split()) or type(exc).__name__}")
+            scan.captures += _read_file(blobs, key)
+        except (ArchiveLoadFailed, ArchiveError, OSError, EOFError, zlib.error, ValueError) as exc:
+            scan.unreadable.append(f"{key}: {' '.join(str(exc).split()) or type(exc).__name__}")
     scan.captures.sort(key=lambda c: (c.date, c.started or c.date, c.path, c.offset))
     scan.by_record = {c.record_id: c for c in scan.captures}
     return scan

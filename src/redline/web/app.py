@@ -24,7 +24,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 
 from redline.web.refresh import Refresher, refresh_endpoint
@@ -261,13 +261,11 @@ class BrowseApp:
     def warc(self, request: Request) -> Response:
         c = views.capture_info(self.archive, request.path_params["name"], request.path_params["cid"])
         piece = views.capture_warc(self.archive, c)
-        path = piece.path.resolve()
-        if self.archive.root.resolve() not in path.parents or not path.is_file():
+        if not piece.exists():
             raise NotFoundError(f"the WARC file of capture {c.id} is not in the archive")
-        if piece.offset is None:
-            return FileResponse(path, media_type="application/warc", filename=path.name)
+        name = piece.name if piece.offset is None else f"{c.source}-capture-{c.id}.warc.gz"
         return Response(piece.read(), media_type="application/warc", headers={
-            "Content-Disposition": f'attachment; filename="{c.source}-capture-{c.id}.warc.gz"'})
+            "Content-Disposition": f'attachment; filename="{name}"'})
 
     def version_text(self, request: Request) -> Response:
         v = views.version_info(self.archive, request.path_params["name"], request.path_params["vid"])

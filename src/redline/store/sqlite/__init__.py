@@ -10,7 +10,11 @@ Layout under the archive root:
     feeds/alerts.xml         Atom feed of alerts (and feeds/<source>.xml)
     alerts.jsonl             the alert log
 
-Every file is written to a temporary name and renamed into place; every index
+WARC captures and texts are blobs (redline.store.blobs): these files in the folder by
+default, or objects in an S3-compatible store under the same keys ($REDLINE_BLOBS).
+
+Every file is written to a temporary name and renamed into place (a blob: linked, only
+if none is there); every index
 change of one check (or of one batch of unchanged checks) is one SQLite
 transaction. A crash leaves the old state or the new one; at worst an orphan
 file that no index row points to.

@@ -13,7 +13,10 @@ from typing import Iterable, Iterator, Sequence
 from redline.core.errors import ArchiveError, NotFoundError
 from redline.core.model import Source
 from redline.store.types import (SourceState)
+from redline.store.blobs import BlobStore
+from redline.store.blobconfig import open_blobs
 from redline.store.sqlite.alerts import AlertRecords
+from redline.store.sqlite.blobio import BlobRecords
 from redline.store.sqlite.checks import CheckRecords
 from redline.store.sqlite.listings import ListingRecords
 from redline.store.sqlite.search import SearchRecords
@@ -87,16 +90,20 @@ def index_reads_fine(path: Path) -> bool:
         return False
 
 
-class Archive(CheckRecords, ListingRecords, AlertRecords, SearchRecords):
+class Archive(BlobRecords, CheckRecords, ListingRecords, AlertRecords, SearchRecords):
     """An archive rooted at a folder. Safe to share between threads."""
 
-    def __init__(self, root: Path | str, *, index: str = INDEX_NAME, durable: bool = True) -> None:
+    def __init__(self, root: Path | str, *, index: str = INDEX_NAME, durable: bool = True,
+                 blobs: BlobStore | str | None = None) -> None:
         """Open (or, in a new folder, create) the archive at `root`. A folder that holds WARC files,
         texts or an alert log but no index lost it: it is refused, never started afresh (a new
         history would reuse alert ids that feed readers have seen). `index` names another index
         file in the folder (redline.monitor.rebuild builds one beside the old); `durable=False`
-        leaves out the fsync of each commit (for an index nothing reads until it is complete)."""
+        leaves out the fsync of each commit (for an index nothing reads until it is complete).
+        `blobs`: where the WARC captures, texts and feeds are (redline.store.blobs: a BlobStore, or
+        a spec such as s3://bucket/prefix); by default $REDLINE_BLOBS, else the folder itself."""
         self.root = Path(root)
+        self.blobs = blobs if isinstance(blobs, BlobStore) else open_blobs(self.root, blobs)
         lost = lost_index(self.root) if index == INDEX_NAME else None
         if lost is not None:
             raise lost

@@ -1,63 +1,24 @@
-"""What a check reads and records: text blobs, versions, captures (one transaction per check)."""
+"""What a check reads and records: versions, captures (one transaction per check); the blobs in sqlite.blobio."""
 from __future__ import annotations
 
-import errno
-import gzip
 import json
 import sqlite3
-import uuid
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from redline.core.atomic import atomic_write_bytes
-from redline.core.errors import ArchiveError, NotFoundError
+from redline.core.errors import NotFoundError
 from redline.core.model import FetchResult, Source
-from redline.store.warc import RevisitOf, WarcLocation, write_capture_warc
+from redline.store.warc import RevisitOf, WarcLocation
 from redline.store.types import (RecordedCheck, NewAlert, NewChange, NewVersion, PendingCheck,
                                  Version)
 from redline.store.sqlite.search import index_version_lines
-from redline.store.sqlite.rows import (BATCH_LABEL, _slug, _insert_alert, _insert_capture, _parse_date, _update_source, iso,
-                                       sha256_text, utcnow)
-
-
-def write_error(path: Path, exc: OSError) -> ArchiveError:
-    """One line for a file the archive could not write (a full disk, a read-only folder, ...)."""
-    if exc.errno == errno.ENOSPC:
-        return ArchiveError(f"the disk holding {path.parent} is full ({exc.strerror}); nothing of this check was "
-                            "written; free some space and run again")
-    return ArchiveError(f"cannot write {path}: {exc.strerror or exc}")
+from redline.store.sqlite.rows import (BATCH_LABEL, _insert_alert, _insert_capture, _parse_date, _update_source, iso,
+                                       utcnow)
 
 
 class CheckRecords:
-    """Archive's part for checks (mixed into Archive: uses its _tx/_query/root)."""
-
-    # -- text blobs -------------------------------------------------------
-
-    def text_path(self, digest: str) -> Path:
-        return self.root / "text" / digest[:2] / f"{digest[2:]}.txt.gz"
-
-    def put_text(self, text: str) -> str:
-        """Store text once per distinct sha256; return the digest."""
-        digest = sha256_text(text)
-        path = self.text_path(digest)
-        if not path.exists():
-            try:
-                atomic_write_bytes(path, gzip.compress(text.encode("utf-8"), mtime=0))
-            except OSError as exc:
-                raise write_error(path, exc) from None
-        return digest
-
-    def has_text(self, digest: str) -> bool:
-        return self.text_path(digest).is_file()
-
-    def get_text(self, digest: str) -> str:
-        try:
-            return gzip.decompress(self.text_path(digest).read_bytes()).decode("utf-8")
-        except FileNotFoundError:
-            raise ArchiveError(f"text blob {digest} is missing from {self.root / 'text'}") from None
-
+    """Archive's part for checks (mixed into Archive: uses its _tx/_query/root and its blobs, sqlite.blobio)."""
 
     # -- versions ---------------------------------------------------------
 
@@ -100,20 +61,6 @@ class CheckRecords:
 
     # -- captures ---------------------------------------------------------
 
-    def _warc_path(self, when: datetime, label: str) -> Path:
-        folder = self.root / "warc" / f"{when:%Y}" / f"{when:%m}"
-        # to the microsecond: a rebuild of the index (redline.store.warcscan) orders a source's
-        # captures of one second by their files' names
-        return folder / f"{when:%Y%m%d%H%M%S%f}-{label}-{uuid.uuid4().hex[:8]}.warc.gz"
-
-    def write_warc(self, source: str, result: FetchResult, *, revisit_of: RevisitOf | None = None,
-                   metadata: dict | None = None) -> WarcLocation:
-        path = self._warc_path(result.fetched_at, _slug(source))
-        try:
-            return write_capture_warc(path, result, root=self.root, revisit_of=revisit_of, metadata=metadata)
-        except OSError as exc:
-            raise write_error(path, exc) from None
-
     def record_unchanged(self, checks: Sequence[PendingCheck]) -> list[int]:
         """Archive a batch of unchanged checks: their records in one new WARC file (written
         and renamed first), their capture rows and source updates in one transaction.
@@ -122,16 +69,9 @@ class CheckRecords:
         this one is added all the same."""
         if not checks:
             return []
-        path = self._warc_path(utcnow(), BATCH_LABEL)
-        locations, offset = [], 0
-        for c in checks:
-            locations.append(WarcLocation(str(path.relative_to(self.root)), offset, len(c.record),
-                                          c.record_id, c.revisit))
-            offset += len(c.record)
-        try:
-            atomic_write_bytes(path, b"".join(c.record for c in checks))
-        except OSError as exc:
-            raise write_error(path, exc) from None
+        key, offsets = self._write_batch_warc(BATCH_LABEL, utcnow(), [c.record for c in checks])
+        locations = [WarcLocation(key, offset, len(c.record), c.record_id, c.revisit)
+                     for c, offset in zip(checks, offsets)]
         ids = []
         with self._tx() as db:
             for c, warc in zip(checks, locations):
@@ -216,8 +156,6 @@ class CheckRecords:
 
     def raw_body(self, capture_id: int) -> bytes | None:
         """The raw response body of a capture, read back from its WARC record (following a revisit)."""
-        from redline.store.warc import read_payload
-
         row = self.capture(capture_id)
         if not row["warc_path"]:
             return None
@@ -226,7 +164,7 @@ class CheckRecords:
                 "SELECT id FROM captures WHERE source=? AND raw_sha256=? AND revisit=0 AND warc_path IS NOT NULL "
                 "ORDER BY id LIMIT 1", (row["source"], row["raw_sha256"]))
             return self.raw_body(orig[0]["id"]) if orig else None
-        return read_payload(self.root / row["warc_path"], row["warc_offset"])
+        return self._warc_payload(row["warc_path"], row["warc_offset"], row["warc_length"])
 
     def original_warc_record(self, source: str, raw_sha256: str) -> RevisitOf | None:
         """The first full response record of this source with this body, for a revisit record."""
