@@ -34,7 +34,7 @@ def _cmd_phrases(args: argparse.Namespace) -> int:
     table = Grid(f"redline phrases: {len(reports)} phrase{'s' * (len(reports) != 1)}", PHRASE_COLUMNS)
     for r in reports:
         if not r.spans:
-            table.add(r.phrase, "-", "", "", "", "never archived", style="dim", value=r.record())
+            table.add(r.phrase, "-", "never", "", "", "", style="dim", value=r.record())
         for s in r.spans:
             table.add(r.phrase, s.source, seen(s.first_seq, s.first_seen), seen(s.last_seq, s.last_seen),
                       "stands" if s.stands else seen(s.dropped_seq, s.dropped_seen), s.text,

@@ -28,6 +28,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Redire
 from starlette.routing import Mount, Route
 
 from redline.web.refresh import Refresher, refresh_endpoint
+from redline.web.phrases import PHRASES_ROUTE, phrases_page
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -335,6 +336,7 @@ API_ROUTES = [
     {"html": "/alerts", "json": "/api/alerts", "query": ["source", "page", "size"], "what": "alerts, newest first"},
     {"html": "/search", "json": "/api/search", "query": ["q", "source", "since"],
      "what": "every archived version's text: hits with the versions they stood in"},
+    PHRASES_ROUTE,
 ]
 
 
@@ -352,6 +354,7 @@ def create_app(archive: Archive, *, title: str = "redline", operator_token: str 
         ("/sources/{name}/captures/{cid:int}", b.capture),
         ("/alerts", b.alerts),
         ("/search", b.search),
+        ("/phrases", phrases_page(archive)),
     ]
     routes: list[Any] = []
     for path, handler in pages:
