@@ -75,6 +75,18 @@ def _flag(env: Mapping[str, str], key: str) -> bool:
 CONFIG_SECTIONS = ("notify", "schedule", "archive", "browse", "significance", "watch")  # the tables of the config file (redline.toml / $REDLINE_CONFIG)
 
 
+def read_toml(path: Path, *, what: str) -> dict[str, Any]:
+    """A TOML file's data; a missing, unreadable or malformed file is one ConfigError line naming it."""
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: {what} not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the {what}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: TOML syntax error: {exc}") from None
+
+
 def read_config_file(path: Path | None) -> dict[str, Any]:
     """The config file's tables, read and checked once: `[notify]` (alert channels, read by
     redline.alerts.sinks), `[schedule]` (redline.orchestration.schedules), `[archive]` (the
@@ -85,14 +97,7 @@ def read_config_file(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the config file: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: TOML syntax error: {exc}") from None
+    data = read_toml(path, what="config file")
     for key, value in data.items():
         if key not in CONFIG_SECTIONS:
             raise ConfigError(f"{path}: unknown table or key {key!r} (expected: {', '.join(CONFIG_SECTIONS)})")

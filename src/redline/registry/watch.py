@@ -12,10 +12,9 @@ file and the entry.
 """
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
-from redline.core.config import Settings
+from redline.core.config import Settings, read_toml
 from redline.core.errors import ConfigError
 from redline.text.formulations import Watch, parse_watch_list
 
@@ -25,14 +24,7 @@ SEED_WATCH = Path(__file__).resolve().parents[3] / "seeds" / WATCH_FILE   # src/
 
 def read_watch_file(path: Path) -> tuple[Watch, ...]:
     """A watch file's `[[watch]]` entries, checked."""
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: watch file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the watch file: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: TOML syntax error: {exc}") from None
+    data = read_toml(path, what="watch file")
     unknown = [k for k in data if k != "watch"]
     if unknown:
         raise ConfigError(f"{path}: unknown table or key {unknown[0]!r} (a watch file holds [[watch]] tables only)")
