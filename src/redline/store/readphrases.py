@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Sequence
 
-from redline.text.formulations import Watch, find
+from redline.text.formulations import Watch, find_each
 
 __all__ = ["PhraseSpan", "PhraseReport", "choose", "phrase_report"]
 
@@ -103,7 +103,7 @@ def phrase_report(archive: Any, watch_list: Sequence[Watch], *, phrase: str | No
         for v in versions:
             if v.text_sha256 not in found:
                 text = archive.get_text(v.text_sha256)
-                places = [find(w, text) for w in chosen]
+                places = find_each(chosen, text)
                 found[v.text_sha256] = [(p[0].text, p[0].line) if p else None for p in places]
             held_by.append(found[v.text_sha256])
         for n in range(len(chosen)):

@@ -27,12 +27,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import regex
 
 from redline.text.diff import CJK_RANGES
 
-__all__ = ["LANGUAGES", "WATCH_KEYS", "Watch", "Found", "parse_watch_list", "find", "holds", "changes"]
+__all__ = ["LANGUAGES", "WATCH_KEYS", "Watch", "Found", "parse_watch_list", "fold", "find", "find_each", "holds",
+           "changes"]
 
 LANGUAGES = ("en", "zh")
 WATCH_KEYS = ("phrase", "variants", "regex", "language", "tags")
@@ -54,7 +56,8 @@ class Watch:
     regex: str | None = None
     language: str = "en"
     tags: tuple[str, ...] = ()
-    _patterns: tuple[regex.Pattern[str], ...] = field(default=(), compare=False, repr=False)
+    _patterns: tuple[Any, ...] = field(default=(), compare=False, repr=False)   # re (ours), regex (theirs)
+    _needles: tuple[str, ...] = field(default=(), compare=False, repr=False)    # the literals, as fold() writes
 
     @classmethod
     def make(cls, phrase: str, *, variants: Sequence[str] = (), pattern: str | None = None,
@@ -63,17 +66,19 @@ class Watch:
         language = language or ("zh" if _CJK.search(phrase) else "en")
         if language not in LANGUAGES:
             raise ValueError(f"language {language!r} is not one of {', '.join(LANGUAGES)}")
-        flags = regex.IGNORECASE if language == "en" else 0
-        literals = sorted(dict.fromkeys([phrase, *variants]), key=len, reverse=True)
-        compiled = [regex.compile(_literal(text, language), flags) for text in literals]
+        en = language == "en"
+        literals = sorted(dict.fromkeys([phrase, *variants]), key=len, reverse=True)   # longest first
+        compiled: list[Any] = [re.compile("|".join(_literal(text, language) for text in literals),
+                                          re.IGNORECASE if en else 0)]
         if pattern is not None:
             try:
-                compiled.append(regex.compile(pattern, flags))
+                compiled.append(regex.compile(pattern, regex.IGNORECASE if en else 0))
             except regex.error as exc:
                 raise ValueError(f"regex {pattern!r} is not a valid regular expression: {exc}") from None
             if compiled[-1].search(""):
                 raise ValueError(f"regex {pattern!r} matches the empty text: it would be found everywhere")
-        return cls(phrase, tuple(variants), pattern, language, tuple(tags), tuple(compiled))
+        needles = tuple(fold(text) if en else text for text in literals)
+        return cls(phrase, tuple(variants), pattern, language, tuple(tags), tuple(compiled), needles)
 
     def to_json(self) -> dict[str, object]:
         return {"phrase": self.phrase, "variants": list(self.variants), "regex": self.regex,
@@ -83,23 +88,32 @@ class Watch:
 def _literal(text: str, language: str) -> str:
     """A phrase as a pattern: English words with any spacing and whole-word ends; Chinese as written."""
     if language == "zh":
-        return regex.escape(text)
-    body = r"[^\S\n]+".join(regex.escape(word) for word in text.split())
+        return re.escape(text)
+    body = r"[^\S\n]+".join(re.escape(word) for word in text.split())
     head = f"(?<![{_LATIN}])" if re.match(f"[{_LATIN}]", text.strip()) else ""
     tail = f"(?![{_LATIN}])" if re.search(f"[{_LATIN}]$", text.strip()) else ""
     return head + body + tail
 
 
-def find(watch: Watch, text: str) -> list[Found]:
-    """Every place `text` holds the entry: one Found per line that does (its longest first match)."""
+def fold(text: str) -> str:
+    """Lower case, one space between words: where an English literal is looked for first."""
+    return " ".join(text.lower().split())
+
+
+def find(watch: Watch, text: str, *, folded: str | None = None) -> list[Found]:
+    """Every place `text` holds the entry: one Found per line that does (its longest first match).
+    `folded`: fold(text), when the caller has it (find_each)."""
+    if watch.regex is None:   # most texts hold most entries nowhere: a substring test says so, fast
+        hay = text if watch.language == "zh" else (fold(text) if folded is None else folded)
+        if not any(needle in hay for needle in watch._needles):
+            return []
+    elif not any(_search(pattern, text) for pattern in watch._patterns):
+        return []
     out = []
     for number, line in enumerate(text.splitlines(), 1):
         best: tuple[int, int] | None = None
         for pattern in watch._patterns:
-            try:
-                m = pattern.search(line, timeout=REGEX_SECONDS)
-            except TimeoutError:
-                continue
+            m = _search(pattern, line)
             if m and m.end() > m.start() and (best is None or (m.start(), -m.end()) < (best[0], -best[1])):
                 best = m.span()
         if best is not None:
@@ -107,25 +121,35 @@ def find(watch: Watch, text: str) -> list[Found]:
     return out
 
 
+def _search(pattern: Any, text: str) -> Any:
+    """The first match (None: none, or an operator's regex ran out of time)."""
+    if isinstance(pattern, re.Pattern):     # ours: a literal alternation, no backtracking to fear
+        return pattern.search(text)
+    try:
+        return pattern.search(text, timeout=REGEX_SECONDS)
+    except TimeoutError:
+        return None
+
+
+def find_each(watch_list: Sequence[Watch], text: str) -> list[list[Found]]:
+    """find() of each entry in one text (folded once)."""
+    folded = fold(text)
+    return [find(watch, text, folded=folded) for watch in watch_list]
+
+
 def holds(watch_list: Iterable[Watch], text: str) -> list[tuple[Watch, Found]]:
     """The entries `text` holds, each with its first place, in watch-list order."""
-    out = []
-    for watch in watch_list:
-        found = find(watch, text)
-        if found:
-            out.append((watch, found[0]))
-    return out
+    watch_list = list(watch_list)
+    return [(watch, found[0]) for watch, found in zip(watch_list, find_each(watch_list, text)) if found]
 
 
 def changes(before: str, after: str, watch_list: Iterable[Watch]) -> list[tuple[Watch, Found | None, Found | None]]:
     """(entry, where `before` held it, where `after` holds it) for each entry one of the texts holds
     and the other does not: (w, found, None) dropped, (w, None, found) added."""
-    out = []
-    for watch in watch_list:
-        was, now = find(watch, before), find(watch, after)
-        if bool(was) != bool(now):
-            out.append((watch, was[0] if was else None, now[0] if now else None))
-    return out
+    watch_list = list(watch_list)
+    return [(watch, was[0] if was else None, now[0] if now else None)
+            for watch, was, now in zip(watch_list, find_each(watch_list, before), find_each(watch_list, after))
+            if bool(was) != bool(now)]
 
 
 def _strings(value: object, key: str) -> tuple[str, ...]:
