@@ -291,3 +291,37 @@ def test_each_read_of_a_listing_shows_in_browse_with_the_items_it_met_and_their_
     page = Client(create_app(stack.archive)).get(f"/sources/{listing.name}").text
     assert "What each read of this listing found" in page and "2 items first met" in page
     assert f'<a href="/sources/{new.source}">{new.source}</a>' in page and '<span class="badge new">new</span>' in page
+
+
+def test_a_new_statement_holding_watched_formulations_names_them_in_its_alert(stack, listing) -> None:
+    from redline.text.formulations import parse_watch_list
+
+    watch = parse_watch_list([{"phrase": "cyber sovereignty"}, {"phrase": "网络空间命运共同体"},
+                              {"phrase": "peaceful reunification"}], where="w.toml")
+    serve_listing(stack, OLD)
+    run(stack, listing)
+    serve_listing(stack, [RELATED, *OLD])
+    serve_statement(stack, RELATED, "The parties respect Cyber Sovereignty.\n双方携手构建网络空间命运共同体。")
+    out = run(stack, listing, watch=watch)
+    [alert] = stack.archive.alerts()
+    assert alert.id == out.alerts[0] and alert.kind == "new_statement"
+    text = stack.archive.get_text(stack.archive.versions(alert.source)[-1].text_sha256).splitlines()
+    lines = {p: next(n for n, t in enumerate(text, 1) if p in t) for p in ("Cyber Sovereignty", "网络空间命运共同体")}
+    assert alert.record()["formulations"] == [
+        {"phrase": "cyber sovereignty", "text": "Cyber Sovereignty", "paragraph": lines["Cyber Sovereignty"]},
+        {"phrase": "网络空间命运共同体", "text": "网络空间命运共同体", "paragraph": lines["网络空间命运共同体"]}]
+    assert "holds cyber sovereignty, 网络空间命运共同体" in alert.summary
+    assert (f"Watched formulations: cyber sovereignty (¶{lines['Cyber Sovereignty']}); 网络空间命运共同体 "
+            f"(¶{lines['网络空间命运共同体']})") in alert.diff_text
+
+
+def test_a_new_statement_without_watched_formulations_says_nothing_of_them(stack, listing) -> None:
+    from redline.text.formulations import parse_watch_list
+
+    serve_listing(stack, OLD)
+    run(stack, listing)
+    serve_listing(stack, [RELATED, *OLD])
+    serve_statement(stack, RELATED)
+    run(stack, listing, watch=parse_watch_list([{"phrase": "cyber sovereignty"}], where="w.toml"))
+    [alert] = stack.archive.alerts()
+    assert "formulations" not in alert.record() and "Watched" not in alert.diff_text and "holds" not in alert.summary

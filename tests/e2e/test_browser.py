@@ -179,3 +179,13 @@ def test_a_hostile_capture_runs_nothing_and_loads_nothing_from_the_live_site(bro
     assert title_of(raw) == HOSTILE_TITLE                                # its script did not set "PWNED"
     # no script, meta refresh, image, stylesheet, frame, object or form of the page reached the live site
     assert bs.beacon_hits() == []
+
+
+def test_a_person_sees_where_a_watched_formulation_stands_and_where_it_was_dropped(browser) -> None:
+    bs, served, open_page = browser
+    dom = open_page("/phrases", screenshot="browse-phrases.png")
+    text = visible_text(dom)
+    assert title_of(dom) == "Formulations · redline" and "Watched formulations" in text
+    assert "“the UN should play a leading role”" in text and "the United Nations (UN) should play a leading role" in text
+    assert re.search(rf'href="/sources/{bs.changed}/compare\?a=1&amp;b=2">v2</a>', dom)   # dropped in v2
+    assert "stands" in text and "No archived version holds it." in text                   # 网络主权: never

@@ -9,7 +9,9 @@ from redline.alerts.links import public_url
 from redline.alerts.sinks import AppriseSink, JsonlSink, Route, Sink, load_notify_config
 from redline.core.config import Settings
 from redline.core.model import Source
+from redline.registry.watch import load_watch
 from redline.store.sqlite import Archive
+from redline.text.formulations import Watch
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class Sinks:
     routed: dict[str, Route] = field(default_factory=dict)   # sink name -> the alerts it takes
     public_url: str | None = None                            # the browse view's address, for links
     grades: dict[str, str] = field(default_factory=dict)     # [significance]: reason kind -> grade, over the default
+    watch: tuple[Watch, ...] = ()                            # watched formulations (redline.registry.watch)
 
     def all(self) -> dict[str, Sink]:
         return {**self.monitor, **self.operator}
@@ -55,7 +58,7 @@ def make_sinks(archive: Archive, settings: Settings) -> Sinks:
     operator: list[Sink] = [JsonlSink(archive.root / "operator-alerts.jsonl", name="operator-log")]
     operator += [AppriseSink(url) for url in notify.operator_urls]
     return Sinks({s.name: s for s in monitor}, {s.name: s for s in operator}, routed,
-                 public_url(os.environ, settings.config), significance_table(settings))
+                 public_url(os.environ, settings.config), significance_table(settings), load_watch(settings))
 
 
 def significance_table(settings: Settings) -> dict[str, str]:

@@ -17,4 +17,5 @@ COMMAND_MODULES = (
     "redline.cli.sources",
     "redline.cli.verify",
     "redline.cli.search",
+    "redline.cli.phrases",
 )

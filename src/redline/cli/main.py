@@ -53,10 +53,10 @@ def _run(argv: Sequence[str] | None) -> int:
         return args.func(args)
     except RegistryError as exc:
         for problem in exc.problems:
-            err_console.print(f"error: {problem}", style="red", highlight=False, soft_wrap=True)
+            err_console.print(f"error: {problem}", style="red", highlight=False, markup=False, soft_wrap=True)
         return 2
     except RedlineError as exc:
-        err_console.print(f"error: {exc}", style="red", highlight=False, soft_wrap=True)
+        err_console.print(f"error: {exc}", style="red", highlight=False, markup=False, soft_wrap=True)
         return 1
     except KeyboardInterrupt:
         err_console.print("interrupted", style="red")

@@ -72,30 +72,39 @@ def _flag(env: Mapping[str, str], key: str) -> bool:
     raise ConfigError(f"environment variable {key}={env.get(key)!r} is not a yes/no value; set it to 1 or 0")
 
 
-CONFIG_SECTIONS = ("notify", "schedule", "archive", "browse", "significance")  # the tables of the config file (redline.toml / $REDLINE_CONFIG)
+CONFIG_SECTIONS = ("notify", "schedule", "archive", "browse", "significance", "watch")  # the tables of the config file (redline.toml / $REDLINE_CONFIG)
 
 
-def read_config_file(path: Path | None) -> dict[str, dict[str, Any]]:
+def read_toml(path: Path, *, what: str) -> dict[str, Any]:
+    """A TOML file's data; a missing, unreadable or malformed file is one ConfigError line naming it."""
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: {what} not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the {what}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: TOML syntax error: {exc}") from None
+
+
+def read_config_file(path: Path | None) -> dict[str, Any]:
     """The config file's tables, read and checked once: `[notify]` (alert channels, read by
     redline.alerts.sinks), `[schedule]` (redline.orchestration.schedules), `[archive]` (the
     sources file the archive was made with: `sources = "../sources.toml"`, relative to the
-    archive folder) and `[browse]` (`public_url`); {} for no file.
+    archive folder), `[browse]` (`public_url`), `[significance]` and `[[watch]]` (a list of tables:
+    watched formulations, redline.registry.watch); {} for no file.
     Each problem is one ConfigError line naming the file (and the table or key)."""
     if path is None:
         return {}
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the config file: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: TOML syntax error: {exc}") from None
+    data = read_toml(path, what="config file")
     for key, value in data.items():
         if key not in CONFIG_SECTIONS:
             raise ConfigError(f"{path}: unknown table or key {key!r} (expected: {', '.join(CONFIG_SECTIONS)})")
-        if not isinstance(value, dict):
+        if key == "watch":
+            if not isinstance(value, list):
+                raise ConfigError(f"{path}: watch must be a list of tables, written [[watch]]")
+        elif not isinstance(value, dict):
             raise ConfigError(f"{path}: {key} must be a table, written [{key}]")
     return data
 
@@ -127,7 +136,7 @@ class Settings:
                    failure_threshold=int(_float(env, "REDLINE_FAILURE_THRESHOLD", FAILURE_THRESHOLD)))
 
     @cached_property
-    def config(self) -> dict[str, dict[str, Any]]:
+    def config(self) -> dict[str, Any]:
         """The config file's tables (read_config_file), read once per Settings, when first needed."""
         return read_config_file(self.config_file)
 

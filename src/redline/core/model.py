@@ -181,6 +181,8 @@ class Alert:
             del record["links"]
         if self.significance:
             record["significance"] = self.significance
+        if isinstance(self.stats, dict) and self.stats.get("formulations"):
+            record["formulations"] = self.stats["formulations"]   # a new statement's watched formulations
         return record
 
     @property

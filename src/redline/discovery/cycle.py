@@ -45,6 +45,7 @@ from redline.discovery.bodyread import BodyReader
 from redline.discovery.bodyscore import inconclusive
 from redline.discovery.decide import decide, discovered_source, source_name  # noqa: F401 (re-exported)
 from redline.discovery.topic import Score, TopicProfile
+from redline.text.formulations import Watch, holds
 
 DEFAULT_DEPTH = 3
 ENV_DEPTH = "REDLINE_DISCOVER_DEPTH"
@@ -110,10 +111,13 @@ def _html(lines: Sequence[str]) -> str:
 
 
 def new_statement_alert(*, title: str, url: str, date: str, listing: Source, score: float, terms: Sequence[str],
-                        reason: str, opening: Sequence[str], fetch_error: str | None) -> NewAlert:
+                        reason: str, opening: Sequence[str], fetch_error: str | None,
+                        formulations: Sequence[Mapping[str, object]] = ()) -> NewAlert:
+    """`formulations`: the watched formulations its text holds ({"phrase", "text", "paragraph"})."""
+    watched = "; ".join(f"{f['phrase']} (¶{f['paragraph']})" for f in formulations)
     lines = [f"Title: {title}", f"Date: {date or 'not given'}", f"URL: {url}",
              f"Listed on: {listing.title or listing.name} ({listing.url})",
-             f"Score: {score:g} — {reason}", ""]
+             f"Score: {score:g} — {reason}", *([f"Watched formulations: {watched}"] if watched else []), ""]
     if opening:
         lines += ["Opening lines:", *(f"  {line}" for line in opening)]
     else:
@@ -122,10 +126,12 @@ def new_statement_alert(*, title: str, url: str, date: str, listing: Source, sco
     terms_shown = ", ".join(terms)
     return NewAlert(kind="new_statement", title=title, url=url,
                     summary=f"New related statement{f' of {date}' if date else ''} on "
-                            f"{listing.title or listing.name} (score {score:g}: {terms_shown})",
+                            f"{listing.title or listing.name} (score {score:g}: {terms_shown})"
+                            + (f"; holds {', '.join(str(f['phrase']) for f in formulations)}" if watched else ""),
                     diff_text="\n".join(lines), diff_html=_html(lines),
                     stats={"score": score, "terms": list(terms), "reason": reason, "date": date,
-                           "listing": listing.name, "doc_id": doc_id(url)})
+                           "listing": listing.name, "doc_id": doc_id(url),
+                           **({"formulations": [dict(f) for f in formulations]} if formulations else {})})
 
 
 def moved_alert(*, removed: dict, title: str, url: str, date: str, listing: Source, matched_by: str) -> NewAlert:
@@ -152,13 +158,17 @@ def _sha256(data: bytes) -> str:
 
 
 def _announce_new(archive: Archive, row: dict, listing: Source, sinks: Sequence[str],
-                  fetch_error: str | None) -> int:
-    """The new-statement alert of a tracked item, quoting the archived text when there is one."""
+                  fetch_error: str | None, watch: Sequence[Watch] = ()) -> int:
+    """The new-statement alert of a tracked item, quoting the archived text when there is one
+    and naming the watched formulations it holds."""
     version = archive.latest_version(row["source"])
-    opening = opening_lines(archive.get_text(version.text_sha256), title=row["title"]) if version else []
+    text = archive.get_text(version.text_sha256) if version else ""
+    opening = opening_lines(text, title=row["title"]) if version else []
     alert = new_statement_alert(title=row["title"], url=row["url"], date=row["date"], listing=listing,
                                 score=row["score"], terms=json.loads(row["terms"]), reason=row["reason"],
-                                opening=opening, fetch_error=fetch_error)
+                                opening=opening, fetch_error=fetch_error,
+                                formulations=[{"phrase": w.phrase, "text": f.text, "paragraph": f.line}
+                                              for w, f in holds(watch, text)])
     alert_id = archive.add_alert(row["source"], alert, sinks=sinks)
     archive.set_item_alert(row["url"], alert_id)
     return alert_id
@@ -174,13 +184,15 @@ def _announce_moved(archive: Archive, row: dict, listing: Source, sinks: Sequenc
     return alert_id
 
 
-def _pending_announcements(archive: Archive, listing: Source, sinks: Sequence[str]) -> None:
+def _pending_announcements(archive: Archive, listing: Source, sinks: Sequence[str],
+                           watch: Sequence[Watch] = ()) -> None:
     """Alerts an interrupted run recorded items for but never raised: raise them now."""
     for row in archive.listing_items(listing.name, outcomes=("new", "moved")):
         if row["alert_id"] is None:
             row = dict(row)
             if row["outcome"] == "new":
-                _announce_new(archive, row, listing, sinks, fetch_error="not fetched before an interruption")
+                _announce_new(archive, row, listing, sinks, fetch_error="not fetched before an interruption",
+                              watch=watch)
             else:
                 _announce_moved(archive, row, listing, sinks)
 
@@ -234,7 +246,7 @@ def _found(out: ListingOutcome, listing: Source, item: ListingItem, score: Score
 
 
 def _act(found: ItemOutcome, claim: ItemClaim, *, listing: Source, archive: Archive, fetcher: Fetcher,
-         run_id: str, sinks: Sequence[str]) -> None:
+         run_id: str, sinks: Sequence[str], watch: Sequence[Watch] = ()) -> None:
     """Track, fetch and announce what an item's claim made new (or moved)."""
     row = {"source": claim.source, "title": found.title, "url": found.url, "date": found.date,
            "score": found.score, "terms": json.dumps(found.terms), "reason": found.reason, "note": claim.note}
@@ -243,7 +255,7 @@ def _act(found: ItemOutcome, claim: ItemClaim, *, listing: Source, archive: Arch
             check = check_source(claim.new_source, archive=archive, fetcher=fetcher, run_id=run_id, sinks=sinks)
             found.error = check.error
             if claim.outcome == "new":
-                found.alert_id = _announce_new(archive, row, listing, sinks, fetch_error=check.error)
+                found.alert_id = _announce_new(archive, row, listing, sinks, fetch_error=check.error, watch=watch)
         elif claim.outcome == "moved":
             found.alert_id = _announce_moved(archive, row, listing, sinks)
     except RedlineError as exc:  # the item is claimed; an alert left unraised is raised next run
@@ -252,7 +264,7 @@ def _act(found: ItemOutcome, claim: ItemClaim, *, listing: Source, archive: Arch
 
 def _handle_items(items: Sequence[ListingItem], out: ListingOutcome, *, listing: Source, archive: Archive,
                   topic: TopicProfile, run_id: str, sinks: Sequence[str], reader: BodyReader,
-                  capture_id: int | None = None) -> int:
+                  capture_id: int | None = None, watch: Sequence[Watch] = ()) -> int:
     """Claim each item; track, fetch and announce what is new. Returns how many were met for the first time."""
     fresh = 0
     met = archive.touch_listing_items([item.url for item in items])
@@ -265,11 +277,12 @@ def _handle_items(items: Sequence[ListingItem], out: ListingOutcome, *, listing:
         if met_now is not None:
             fresh += 1
             _act(*met_now, listing=listing, archive=archive, fetcher=reader.tracking_fetcher(), run_id=run_id,
-                 sinks=sinks)
+                 sinks=sinks, watch=watch)
     return fresh
 
 
-def _settle_pending(out: ListingOutcome, *, listing: Source, archive: Archive, topic: TopicProfile, run_id: str, sinks: Sequence[str], reader: BodyReader) -> None:
+def _settle_pending(out: ListingOutcome, *, listing: Source, archive: Archive, topic: TopicProfile, run_id: str,
+                    sinks: Sequence[str], reader: BodyReader, watch: Sequence[Watch] = ()) -> None:
     """Items an earlier cycle left pending (their page not read yet): read them first."""
     for row in archive.listing_items(listing.name, outcomes=("pending",)):
         item = ListingItem(title=row["title"], url=row["url"], date=row["date"] or "")
@@ -279,21 +292,23 @@ def _settle_pending(out: ListingOutcome, *, listing: Source, archive: Archive, t
             claim, score, body = _settle(item, score, reader=reader, **kw)  # type: ignore[arg-type]
         else:  # the topic changed since: the title decides now
             claim, body = _claim(item, score, undecided=False, **kw), None  # type: ignore[arg-type]
-        _act(_found(out, listing, item, score, claim, body), claim, listing=listing, archive=archive, fetcher=reader.tracking_fetcher(), run_id=run_id,
-             sinks=sinks)
+        _act(_found(out, listing, item, score, claim, body), claim, listing=listing, archive=archive,
+             fetcher=reader.tracking_fetcher(), run_id=run_id, sinks=sinks, watch=watch)
 
 
 def discover_listing(listing: Source, *, archive: Archive, fetcher: Fetcher, topic: TopicProfile, run_id: str,
                      sinks: Sequence[str] = (), depth: int = DEFAULT_DEPTH,
-                     baseline: bool | None = None) -> ListingOutcome:
+                     baseline: bool | None = None, watch: Sequence[Watch] = ()) -> ListingOutcome:
     """Read one listing (first page conditionally, then up to `depth` pages while they hold
     new items) and act on every item met for the first time. `baseline`: None means "when
-    nothing was ever read from this listing". Never raises for a bad page."""
+    nothing was ever read from this listing". `watch`: formulations a new statement's alert names
+    when its text holds them. Never raises for a bad page."""
     out = ListingOutcome(listing=listing.name, url=listing.url)
-    _pending_announcements(archive, listing, sinks)
+    _pending_announcements(archive, listing, sinks, watch)
     out.baseline = (not archive.listing_items(listing.name)) if baseline is None else baseline
     reader = BodyReader(fetcher=fetcher, topic=topic)
-    _settle_pending(out, listing=listing, archive=archive, topic=topic, run_id=run_id, sinks=sinks, reader=reader)
+    _settle_pending(out, listing=listing, archive=archive, topic=topic, run_id=run_id, sinks=sinks, reader=reader,
+                    watch=watch)
     state = archive.state(listing.name)
     result = fetcher.fetch(listing.url, etag=state.etag, last_modified=state.last_modified)
     out.status, out.not_modified = result.status, result.not_modified
@@ -311,7 +326,7 @@ def discover_listing(listing: Source, *, archive: Archive, fetcher: Fetcher, top
     page = parse_listing(result.text or "", result.final_url)
     out.profile, out.pages = page.profile, 1
     kw = dict(listing=listing, archive=archive, topic=topic, run_id=run_id, sinks=sinks, reader=reader,
-              capture_id=read.capture_id)
+              capture_id=read.capture_id, watch=watch)
     fresh = _handle_items(page.items, out, **kw)
     for url in page_urls(result.final_url, page.pagination, depth)[1:]:
         if not fresh and not out.baseline:  # a page of items met before: older pages hold nothing new

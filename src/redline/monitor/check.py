@@ -30,6 +30,7 @@ from redline.store.locks import source_lock
 from redline.store.sqlite import Archive, NewAlert, NewChange, NewVersion, SourceState, sha256_text
 from redline.text import classify as classify_mod
 from redline.text.diff import diff_texts
+from redline.text.formulations import Watch
 from redline.text.significance import grade_change
 from redline.text.render import render_html, render_text
 from redline.text.normalize import NORMALIZER_VERSION, normalize
@@ -120,22 +121,24 @@ def _same_text(archive: Archive, source: Source, state, result: FetchResult,
 
 def check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id: str,
                  sinks: Sequence[str] | Callable[[str | None], Sequence[str]] = (),
-                 batch: UnchangedBatch | None = None, grades: Mapping[str, str] | None = None) -> CheckOutcome:
+                 batch: UnchangedBatch | None = None, grades: Mapping[str, str] | None = None,
+                 watch: Sequence[Watch] = ()) -> CheckOutcome:
     """Fetch one source, archive the capture, add a version when its text changed,
     and record an alert for a substantive change. Never raises for a bad page.
 
     Holds the source's lock (redline.store.locks) from reading its state to committing the
     check, so two runs at once check it one after the other, never both from one state.
+    `grades` and `watch` (watched formulations) go to the change's grading (text.significance).
     With a `batch`, an unchanged check of a healthy source is handed to it instead
     (redline.store.batching): it changes nothing another run could read from the state."""
     with source_lock(archive.root, source.name):
         return _check_source(source, archive=archive, fetcher=fetcher, run_id=run_id, batch=batch, grades=grades,
-                             sinks=sinks if callable(sinks) else (lambda _grade: sinks))
+                             watch=watch, sinks=sinks if callable(sinks) else (lambda _grade: sinks))
 
 
 def _check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id: str,
                   sinks: Callable[[str | None], Sequence[str]], batch: UnchangedBatch | None = None,
-                  grades: Mapping[str, str] | None = None) -> CheckOutcome:
+                  grades: Mapping[str, str] | None = None, watch: Sequence[Watch] = ()) -> CheckOutcome:
     state, warning = restore_text(archive, source, archive.state(source.name))
     if warning is not None:
         batch = None  # a check that repairs is never a batched "unchanged" one
@@ -224,7 +227,7 @@ def _check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id:
             outcome.change = verdict.kind
             if verdict.kind == "substantive":
                 graded = grade_change(previous, norm.text, language=source.language, masks=source.masks,
-                                      table=grades)
+                                      table=grades, watch=watch)
                 alert = NewAlert(kind="change", title=source.title or norm.title, url=result.final_url,
                                  summary=summarize(d), diff_text=render_text(d), diff_html=render_html(d),
                                  stats={**asdict(d.stats), "reasons": list(verdict.reasons),
@@ -251,7 +254,8 @@ def _check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id:
 def check_batch(sources: Sequence[Source], *, archive: Archive, fetcher: Fetcher, run_id: str,
                 sinks: Sequence[str] | Callable[..., Sequence[str]] = (), operator_sinks: Sequence[str] = (),
                 failure_threshold: int = DEFAULT_THRESHOLD, workers: int | None = None,
-                batch_size: int = DEFAULT_BATCH, grades: Mapping[str, str] | None = None) -> list[CheckOutcome]:
+                batch_size: int = DEFAULT_BATCH, grades: Mapping[str, str] | None = None,
+                watch: Sequence[Watch] = ()) -> list[CheckOutcome]:
     """Check one host's batch of sources, up to `workers` at a time (default: the fetcher's
     per-host concurrency, which caps requests in flight anyway); outcomes in input order.
     A source that blows up unexpectedly is recorded as an error; the others still run.
@@ -261,7 +265,8 @@ def check_batch(sources: Sequence[Source], *, archive: Archive, fetcher: Fetcher
     Archive and the Fetcher are thread-safe, and each source is checked by one thread.
     Unchanged checks of healthy sources are archived `batch_size` at a time and at the
     end (redline.store.batching); a batch that cannot be written marks its sources' outcomes
-    with the error. `grades` overrides the significance table (redline.text.significance). `sinks`
+    with the error. `grades` overrides the significance table (redline.text.significance), `watch`
+    lists the watched formulations (redline.text.formulations). `sinks`
     names the channels of every alert, or is a route (Sinks.for_source: source, grade):
     the channels for one source's alerts."""
     route = sinks if callable(sinks) else (lambda _source, _grade=None: sinks)
@@ -273,7 +278,7 @@ def check_batch(sources: Sequence[Source], *, archive: Archive, fetcher: Fetcher
         try:
             with source_lock(archive.root, source.name):  # the check and its health update, as one
                 outcome = check_source(source, archive=archive, fetcher=fetcher, run_id=run_id, grades=grades,
-                                       sinks=lambda grade, s=source: route(s, grade),
+                                       watch=watch, sinks=lambda grade, s=source: route(s, grade),
                                        batch=batch)
                 ops_alert = None if batch.holds(source.name) else update_health(  # a held check was healthy
                     archive, source.name, threshold=failure_threshold, sinks=operator_sinks)

@@ -87,7 +87,7 @@ def check_host(store: Archive, sources: Sequence[Source], *, fetcher: Fetcher, s
                                                   failure_threshold=failure_threshold)} if rest else {}
         return [done.get(s.name) or fresh[s.name] for s in sources]
     return check_batch(list(sources), archive=store, fetcher=fetcher, run_id=run_id, sinks=sinks.for_source,
-                       grades=sinks.grades,
+                       grades=sinks.grades, watch=sinks.watch,
                        operator_sinks=list(sinks.operator), failure_threshold=failure_threshold)
 
 

@@ -96,7 +96,7 @@ def discover_host(host: str, names: list[str], sources_file: str, archive_path: 
         with make_fetcher(settings.fetch) as fetcher:
             outcomes = discover_batch(listings, archive=archive, fetcher=fetcher, topic=topic, run_id=run_id,
                                       sinks=sinks.for_source, depth=depth, operator_sinks=list(sinks.operator),
-                                      failure_threshold=settings.failure_threshold)
+                                      failure_threshold=settings.failure_threshold, watch=sinks.watch)
     return [asdict(o) for o in outcomes]
 
 

@@ -31,7 +31,9 @@ context either side:
 - wording: a changed span none of the above fits.
 
 Besides: headline (the title's words changed other than by spelling fixes),
-paragraph_added, paragraph_removed. The grade is the highest that DEFAULT_GRADES (or
+paragraph_added, paragraph_removed; and with a `watch` list (text.formulations), a formulation
+reason for each watched phrase one text holds and the other does not (before: the words in `before`,
+"" when added; after: likewise; paragraph: its line in `after`, in `before` when dropped). The grade is the highest that DEFAULT_GRADES (or
 `table` over it) gives a reason's kind; no reasons (identical texts, only punctuation or
 masked text changed) grade "low". At most MAX_REASONS reasons are kept, highest first.
 """
@@ -47,6 +49,7 @@ from types import MappingProxyType
 from redline.text import lexicon as lx
 from redline.text.classify import _WORD_TOKEN, _is_punct, _typography
 from redline.text.diff import CJK_RANGES, DELETE, EQUAL, INSERT, diff_tokens
+from redline.text.formulations import Watch, changes as watch_changes
 from redline.text.masks import MASK_SECONDS, MASK_TOKEN, compile_masks, mask_pair
 
 __all__ = ["KINDS", "GRADES", "DEFAULT_GRADES", "MAX_REASONS", "Reason", "Significance", "grade_change",
@@ -73,9 +76,12 @@ class Reason:
     before: str
     after: str
     paragraph: int       # 1-based line in `after` (in `before` for paragraph_removed)
+    phrase: str | None = None   # a watched formulation's phrase (text.formulations), for its reasons
 
     def to_json(self) -> dict[str, object]:
-        return {"kind": self.kind, "before": self.before, "after": self.after, "paragraph": self.paragraph}
+        out: dict[str, object] = {"kind": self.kind, "before": self.before, "after": self.after,
+                                  "paragraph": self.paragraph}
+        return out if self.phrase is None else {**out, "phrase": self.phrase}
 
 
 @dataclass(frozen=True)
@@ -277,7 +283,8 @@ def _paragraph(line: _Line) -> str:
 
 
 def grade_change(before: str, after: str, *, language: str = "en", masks: Sequence[str] = (),
-                 table: Mapping[str, str] | None = None, mask_seconds: float = MASK_SECONDS) -> Significance:
+                 table: Mapping[str, str] | None = None, mask_seconds: float = MASK_SECONDS,
+                 watch: Sequence[Watch] = ()) -> Significance:
     """Grade the change from `before` to `after` (normalized texts, title first) with its reasons.
 
     language: the statement's language ("en", "zh"...); both English and Chinese word lists apply to
@@ -292,7 +299,9 @@ def grade_change(before: str, after: str, *, language: str = "en", masks: Sequen
         return Significance("low", ())
     old, new = _lines(before), _lines(after)
     deadline = time.monotonic() + _DIFF_SECONDS
-    reasons: list[Reason] = []
+    reasons = [Reason("formulation", was.text if was else "", now.text if now else "",
+                      now.line if now else was.line if was else 0, phrase=w.phrase)
+               for w, was, now in watch_changes(before, after, watch)]
     if old and new:
         title = _pair_reasons(old[0], new[0], deadline - time.monotonic()) if old[0].words != new[0].words else []
         if any(r.kind != "spelling" for r in title):

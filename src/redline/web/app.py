@@ -28,6 +28,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 
 from redline.web.refresh import Refresher, refresh_endpoint
+from redline.web.phrases import PHRASES_ROUTE, phrases_page
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -333,6 +334,7 @@ API_ROUTES = [
     {"html": "/alerts", "json": "/api/alerts", "query": ["source", "page", "size"], "what": "alerts, newest first"},
     {"html": "/search", "json": "/api/search", "query": ["q", "source", "since"],
      "what": "every archived version's text: hits with the versions they stood in"},
+    PHRASES_ROUTE,
 ]
 
 
@@ -350,6 +352,7 @@ def create_app(archive: Archive, *, title: str = "redline", operator_token: str 
         ("/sources/{name}/captures/{cid:int}", b.capture),
         ("/alerts", b.alerts),
         ("/search", b.search),
+        ("/phrases", phrases_page(archive)),
     ]
     routes: list[Any] = []
     for path, handler in pages:
