@@ -349,19 +349,24 @@ def capture_warc(archive: Archive, c: CaptureInfo) -> WarcPiece:
 
 # --------------------------------------------------------------------------- alerts
 
-def alerts_page(archive: Archive, *, source: str | None = None, page: int = 1,
+def alerts_page(archive: Archive, *, source: str | None = None, grade: str | None = None, page: int = 1,
                 size: int = PAGE_SIZE) -> AlertsPage:
+    """Alerts newest first, one page; `grade` keeps the change alerts graded so (high, medium, low)."""
+    where: list[str] = []
+    params: list[object] = []
     if source:
         _source_row(archive, source)
-        total = archive.query("SELECT COUNT(*) AS n FROM alerts WHERE source=?", (source,))[0]["n"]
-        info = page_info(page, total, size)
-        rows = archive.query("SELECT id FROM alerts WHERE source=? ORDER BY id DESC LIMIT ? OFFSET ?",
-                             (source, info.size, info.offset))
-    else:
-        total = archive.query("SELECT COUNT(*) AS n FROM alerts")[0]["n"]
-        info = page_info(page, total, size)
-        rows = archive.query("SELECT id FROM alerts ORDER BY id DESC LIMIT ? OFFSET ?", (info.size, info.offset))
-    return AlertsPage(alerts=tuple(alerts_by_id(archive, [r["id"] for r in rows])), page=info, source=source)
+        where.append("source=?")
+        params.append(source)
+    if grade:
+        where.append("stats LIKE ?")
+        params.append(f'%"significance": {{"grade": "{grade}"%')   # json.dumps of Significance: grade first
+    sql = f" WHERE {' AND '.join(where)}" if where else ""
+    total = archive.query(f"SELECT COUNT(*) AS n FROM alerts{sql}", params)[0]["n"]
+    info = page_info(page, total, size)
+    rows = archive.query(f"SELECT id FROM alerts{sql} ORDER BY id DESC LIMIT ? OFFSET ?", (*params, info.size, info.offset))
+    return AlertsPage(alerts=tuple(alerts_by_id(archive, [r["id"] for r in rows])), page=info, source=source,
+                      grade=grade)
 
 
 def alerts_by_id(archive: Archive, ids: Sequence[int]) -> list[Alert]:

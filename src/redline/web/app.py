@@ -30,8 +30,8 @@ from redline.store import readmodel as views
 from redline.store import readsearch
 from redline.store.sqlite import Archive
 from redline.text.render import render_html, render_text
-from redline.web import files
-from redline.web.params import BadRequest, int_param, since_param, text_param
+from redline.web import files, history
+from redline.web.params import BadRequest, grade_param, int_param, since_param, text_param
 from redline.web.refresh import Refresher, refresh_endpoint
 from redline.web.render import anchor_hunks, inline_html, safe_fragment, side_by_side
 from redline.web.security import PAGE_CSP, RAW_CSP, SecurityHeaders
@@ -51,9 +51,10 @@ Handler = Callable[[Request], "tuple[str, dict[str, Any], Any]"]
 class BrowseApp:
     """Pages over one archive. Each page function returns (template, context, JSON twin)."""
 
-    def __init__(self, archive: Archive, *, title: str = "redline") -> None:
+    def __init__(self, archive: Archive, *, title: str = "redline", grades: Mapping[str, str] | None = None) -> None:
         self.archive = archive
         self.title = title
+        self.grades = dict(grades or {})      # [significance] of the config, when the view was given it
         self.env = make_environment()
 
     # -- pages ---------------------------------------------------------------
@@ -78,7 +79,12 @@ class BrowseApp:
         name = request.path_params["name"]
         t = views.timeline(self.archive, name, page=int_param(request, "page", 1) or 1,
                            size=int_param(request, "size", views.PAGE_SIZE) or views.PAGE_SIZE)
-        return "timeline.html", {"t": t, "source": t.source}, views.to_json(t)
+        strip = history.strip(self.archive, name, until=t.source.last_check)
+        return "timeline.html", {"t": t, "source": t.source, "strip": strip}, \
+            {**views.to_json(t), "strip": history.strip_json(strip)}
+
+    def as_of(self, request: Request) -> tuple[str, dict[str, Any], Any]:
+        return history.as_of(self.archive, request.path_params["name"], request.path_params["when"])
 
     def version(self, request: Request) -> tuple[str, dict[str, Any], Any]:
         v = views.version_view(self.archive, request.path_params["name"], request.path_params["vid"])
@@ -102,10 +108,12 @@ class BrowseApp:
         else:
             rows = side_by_side(c.diff.ops) if c.diff.ops else []
         versions = views.version_infos(self.archive, name, limit=MENU_SIZE)
+        graded = history.comparison_grade(self.archive, c, table=self.grades)
         ctx = {"c": c, "source": c.source, "view": view, "body": body, "rows": rows, "versions": versions[::-1],
-               "changes": body.count('id="change-') if view != "side" else sum(r.changed for r in rows)}
+               "changes": body.count('id="change-') if view != "side" else sum(r.changed for r in rows),
+               "significance": graded}
         twin = {"source": views.to_json(c.source), "a": views.to_json(c.a), "b": views.to_json(c.b),
-                "diff": views.to_json(c.diff), "text": render_text(c.diff)}
+                "diff": views.to_json(c.diff), "text": render_text(c.diff), "significance": graded}
         return "compare.html", ctx, twin
 
     def capture(self, request: Request) -> tuple[str, dict[str, Any], Any]:
@@ -116,7 +124,7 @@ class BrowseApp:
         source = text_param(request, "source")
         if source:
             views.check_name(source)
-        ap = views.alerts_page(self.archive, source=source, page=int_param(request, "page", 1) or 1,
+        ap = views.alerts_page(self.archive, source=source, grade=grade_param(request), page=int_param(request, "page", 1) or 1,
                                size=int_param(request, "size", views.PAGE_SIZE) or views.PAGE_SIZE)
         fragments = {a.id: safe_fragment(a.diff_html) for a in ap.alerts}
         return "alerts.html", {"ap": ap, "fragments": fragments}, views.to_json(ap)
@@ -165,30 +173,46 @@ MAX_ECHOED_QUERY = 2000  # a longer query string is not echoed into the page's J
 
 API_ROUTES = [
     {"html": "/", "json": "/api/sources", "query": ["tag", "site", "q"], "what": "sources"},
-    {"html": "/sources/{name}", "json": "/api/sources/{name}", "query": ["page", "size"],
-     "what": "a source's timeline of captures and versions, newest first"},
+    {"html": "/sources/{name}", "json": "/api/sources/{name}", "query": ["page", "size", "at"],
+     "what": "a source's timeline strip and its captures and versions, newest first (?at=DATE: the as-of view)"},
+    {"html": "/sources/{name}/at/{date}", "json": "/api/sources/{name}/at/{date}", "query": [],
+     "what": "what the source said on a date (2024-03-01) or at a moment (2024-03-01T09:00+08:00)"},
     {"html": "/sources/{name}/versions/{id}", "json": "/api/sources/{name}/versions/{id}", "query": [],
      "what": "one version's text"},
     {"html": "/sources/{name}/compare", "json": "/api/sources/{name}/compare", "query": ["a", "b", "view"],
-     "what": "version a against version b"},
+     "what": "version a against version b, with the change's grade and reasons"},
     {"html": "/sources/{name}/captures/{id}", "json": "/api/sources/{name}/captures/{id}", "query": [],
      "what": "one capture as archived"},
-    {"html": "/alerts", "json": "/api/alerts", "query": ["source", "page", "size"], "what": "alerts, newest first"},
+    {"html": "/alerts", "json": "/api/alerts", "query": ["source", "grade", "page", "size"],
+     "what": "alerts, newest first (grade: high, medium or low change alerts only)"},
     {"html": "/search", "json": "/api/search", "query": ["q", "source", "since"],
      "what": "every archived version's text: hits with the versions they stood in"},
 ]
 
 
+def at_redirect(endpoint: Callable[[Request], Response], *, api: bool = False) -> Callable[[Request], Response]:
+    """/sources/NAME?at=DATE -> /sources/NAME/at/DATE (303); without ?at=, the page itself."""
+    def redirecting(request: Request) -> Response:
+        at = (request.query_params.get("at") or "").strip()
+        if not at:
+            return endpoint(request)
+        views.check_name(request.path_params["name"])
+        return RedirectResponse(history.as_of_url(request.path_params["name"], at[:100], api=api), status_code=303)
+    return redirecting
+
+
 def create_app(archive: Archive, *, title: str = "redline", operator_token: str | None = None,
-               refresher: Refresher | None = None) -> Starlette:
+               refresher: Refresher | None = None, grades: Mapping[str, str] | None = None) -> Starlette:
     """The ASGI app over an open Archive. It never writes to the archive; with an operator
-    token and a refresher, its one action (POST .../refresh) starts a check."""
-    b = BrowseApp(archive, title=title)
+    token and a refresher, its one action (POST .../refresh) starts a check. `grades`: the
+    config's [significance] table, for grading comparisons as the monitor grades alerts."""
+    b = BrowseApp(archive, title=title, grades=grades)
     b.env.globals["refresh_enabled"] = bool(operator_token and refresher)
     pages: list[tuple[str, Handler]] = [
         ("/", b.sources),
         ("/sources/{name}", b.timeline),
         ("/sources/{name}/versions/{vid:int}", b.version),
+        ("/sources/{name}/at/{when}", b.as_of),
         ("/sources/{name}/compare", b.compare),
         ("/sources/{name}/captures/{cid:int}", b.capture),
         ("/alerts", b.alerts),
@@ -196,8 +220,11 @@ def create_app(archive: Archive, *, title: str = "redline", operator_token: str 
     ]
     routes: list[Any] = []
     for path, handler in pages:
-        routes.append(Route(path, b.html_page(handler)))
-        routes.append(Route("/api/sources" if path == "/" else "/api" + path, b.json_page(handler)))
+        html_endpoint, json_endpoint = b.html_page(handler), b.json_page(handler)
+        if path == "/sources/{name}":   # ?at=DATE: the as-of view, at its own address
+            html_endpoint, json_endpoint = at_redirect(html_endpoint), at_redirect(json_endpoint, api=True)
+        routes.append(Route(path, html_endpoint))
+        routes.append(Route("/api/sources" if path == "/" else "/api" + path, json_endpoint))
     routes += [
         Route("/api", b.api_index),
         Route("/sources", lambda request: RedirectResponse("/", status_code=308)),

@@ -8,6 +8,7 @@ from starlette.requests import Request
 
 from redline.core.errors import RedlineError
 from redline.store import readmodel as views
+from redline.text.significance import GRADES
 
 
 class BadRequest(RedlineError):
@@ -42,3 +43,11 @@ def since_param(raw: str | None) -> datetime | None:
 def text_param(request: Request, name: str) -> str | None:
     raw = (request.query_params.get(name) or "").strip()
     return raw[:200] or None
+
+
+def grade_param(request: Request) -> str | None:
+    """?grade=high|medium|low (change alerts graded so), or none."""
+    raw = (request.query_params.get("grade") or "").strip()
+    if raw and raw not in GRADES:
+        raise BadRequest(f"grade must be one of {', '.join(reversed(GRADES))}, not {raw[:40]!r}")
+    return raw or None
