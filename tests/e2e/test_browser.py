@@ -68,13 +68,13 @@ class Served:
 
 
 def page_opener(exe: str, base: str, profiles: Path):
-    def open_page(path: str, *, screenshot: str | None = None) -> str:
+    def open_page(path: str, *, screenshot: str | None = None, width: int = 1280) -> str:
         """The page's DOM after loading (and its screenshot, when asked), as chromium renders it."""
         profile = profiles / f"p{len(list(profiles.iterdir()))}"
         args = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--hide-scrollbars",
-                "--window-size=1280,900", "--virtual-time-budget=3000"]
+                f"--window-size={width},900", "--virtual-time-budget=3000"]
         if screenshot:
             ARTIFACTS.mkdir(exist_ok=True)
             target = ARTIFACTS / screenshot

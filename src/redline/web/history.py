@@ -11,7 +11,7 @@ from redline.store.readvalues import Comparison
 from redline.store.sqlite import Archive
 from redline.text.significance import grade_change
 from redline.web.params import BadRequest
-from redline.web.strip import Change, Strip, bucket_strip, change_mark
+from redline.web.strip import Bucket, Change, Strip, bucket_strip, change_mark
 
 
 def as_of_url(name: str, when: str, *, api: bool = False) -> str:
@@ -37,10 +37,14 @@ def strip(archive: Archive, name: str, *, until: str | None = None) -> Strip:
     return bucket_strip(days, changes, until=date.fromisoformat(until[:10]) if until else None)
 
 
+def _bucket_json(b: Bucket) -> dict[str, Any]:
+    return {"start": b.start.isoformat(), "end": b.end.isoformat(), "captures": b.captures, "mark": b.mark,
+            "versions": [{"seq": c.seq, "mark": c.mark} for c in b.changes]}
+
+
 def strip_json(s: Strip) -> dict[str, Any]:
-    return {"unit": s.unit, "buckets": [
-        {"start": b.start.isoformat(), "end": b.end.isoformat(), "captures": b.captures, "mark": b.mark,
-         "versions": [{"seq": c.seq, "mark": c.mark} for c in b.changes]} for b in s.buckets]}
+    return {"unit": s.unit, "earlier": _bucket_json(s.earlier) if s.earlier else None,
+            "buckets": [_bucket_json(b) for b in s.buckets]}
 
 
 def comparison_grade(archive: Archive, c: Comparison, *, table: Mapping[str, str] | None) -> dict[str, Any]:

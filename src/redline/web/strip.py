@@ -1,6 +1,9 @@
 """A source's timeline strip (Wayback-style): captures counted into day, week, month or
 year buckets (the finest unit that keeps the strip within MAX_BUCKETS), each bucket
-marked with the most significant change it holds. Pure: dates in, buckets out.
+marked with the most significant change it holds. The strip spans the captures; versions
+dated before the first capture (a baseline dated by its statement) are gathered in one
+``earlier`` bucket ahead of it, so a 2020 statement first captured today does not squeeze
+today's captures into one yearly bar. Pure: dates in, buckets out.
 
 Marks, least to most: ``first`` (the first version), ``minor`` (a new version with no
 alert: trivial or renormalized), ``low``, ``change`` (a substantive change with no
@@ -89,6 +92,7 @@ class Bucket:
 class Strip:
     unit: str
     buckets: tuple[Bucket, ...]
+    earlier: Bucket | None = None           # versions from before the first capture
 
     @property
     def peak(self) -> int:
@@ -103,7 +107,7 @@ class Strip:
     def marks(self) -> dict[str, int]:
         """How many changes of each mark, most significant first (those present only)."""
         counts = {m: 0 for m in reversed(MARKS)}
-        for b in self.buckets:
+        for b in (*([self.earlier] if self.earlier else []), *self.buckets):
             for c in b.changes:
                 counts[c.mark] += 1
         return {m: n for m, n in counts.items() if n}
@@ -111,17 +115,22 @@ class Strip:
 
 def bucket_strip(capture_days: Mapping[date, int], changes: Sequence[Change], *, until: date | None = None,
                  max_buckets: int = MAX_BUCKETS) -> Strip:
-    """Buckets from the first capture or change to the last (or `until`, if later), none skipped: the
-    finest unit (day, week, month, year) with at most `max_buckets` of them."""
-    days = [d for d, n in capture_days.items() if n] + [c.day for c in changes]
+    """Buckets from the first capture (or change, without captures) to the last capture or change (or
+    `until`, if later), none skipped: the finest unit (day, week, month, year) with at most
+    `max_buckets` of them; changes before the first capture in the strip's `earlier` bucket."""
+    captured = [d for d, n in capture_days.items() if n]
+    days = captured + [c.day for c in changes]
     if not days:
         return Strip("day", ())
-    first, last = min(days), max([*days, *([until] if until else [])])
+    first, last = min(captured or days), max([*days, *([until] if until else [])])
+    before = tuple(c for c in changes if c.day < first)
+    earlier = Bucket(start=min(c.day for c in before), end=first - timedelta(days=1), captures=0,
+                     changes=before) if before else None
     unit = next((u for u in UNITS if sum(1 for _ in _starts(first, last, u)) <= max_buckets), "year")
     buckets = []
     for start in _starts(first, last, unit):
-        end = _next(start, unit) - timedelta(days=1)
+        start, end = max(start, first), min(_next(start, unit) - timedelta(days=1), last)   # the ends: real days
         count = sum(n for d, n in capture_days.items() if start <= d <= end)
         held = tuple(c for c in changes if start <= c.day <= end)
         buckets.append(Bucket(start=start, end=end, captures=count, changes=held))
-    return Strip(unit, tuple(buckets))
+    return Strip(unit, tuple(buckets), earlier)
