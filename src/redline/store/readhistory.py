@@ -53,13 +53,7 @@ def as_of(archive: Archive, name: str, asked: str) -> AsOf:
     moment = parse_moment(asked)
     summary = views.source_summary(archive, name)
     when = _iso(moment)
-    rows = archive.query("SELECT seq FROM versions WHERE source=? AND first_seen <= ? ORDER BY seq DESC LIMIT 1",
-                         (name, when))
-    if not rows:
-        first = archive.query("SELECT first_seen FROM versions WHERE source=? ORDER BY seq LIMIT 1", (name,))
-        since = f"its first version, v1, is from {first[0]['first_seen'][:10]}" if first else "nothing is archived yet"
-        raise NotFoundError(f"{name} had no version yet on {asked}: {since}")
-    version = views.version_info(archive, name, rows[0]["seq"])
+    version = views.version_at(archive, name, moment, asked=asked)
     latest = summary.latest_version or version.seq
     previous = views.version_info(archive, name, version.seq - 1) if version.seq > 1 else None
     following = views.version_info(archive, name, version.seq + 1) if version.seq < latest else None

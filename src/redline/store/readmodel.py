@@ -191,14 +191,18 @@ def latest_version_info(archive: Archive, name: str) -> VersionInfo:
     return _annotate(archive, rows)[0]
 
 
-def version_at(archive: Archive, name: str, moment: datetime) -> VersionInfo:
-    """The version current at `moment`: the last one first seen at or before it."""
+def version_at(archive: Archive, name: str, moment: datetime, *, asked: str | None = None) -> VersionInfo:
+    """The version current at `moment`: the last one first seen at or before it. `asked`: the date as
+    the person wrote it, for the message when there was none yet."""
     _source_row(archive, name)
     when = moment.astimezone(timezone.utc).isoformat(timespec="seconds")
     rows = archive.query("SELECT * FROM versions WHERE source=? AND first_seen <= ? ORDER BY seq DESC LIMIT 1",
                          (name, when))
     if not rows:
         first = archive.query("SELECT first_seen FROM versions WHERE source=? ORDER BY seq LIMIT 1", (name,))
+        if asked is not None:
+            since = f"its first version, v1, is from {first[0]['first_seen'][:10]}" if first else "nothing is archived yet"
+            raise NotFoundError(f"{name} had no version yet on {asked}: {since}")
         since = f"; its first version is from {first[0]['first_seen']}" if first else "; it has no version yet"
         raise NotFoundError(f"{name} had no version at {when}{since}")
     return _annotate(archive, rows)[0]
