@@ -183,3 +183,9 @@ def test_redline_browse_grades_comparisons_with_the_archives_significance_table(
         config.unlink()
     graded = get_json(Client(server.config.app), f"/api/sources/{NAME}/compare?a=1&b=4")["significance"]
     assert graded["grade"] == "low" and graded["from"] == "graded now"
+
+
+def test_as_of_names_the_grade_of_the_change_that_made_the_version(client) -> None:
+    assert get_json(client, f"/api/sources/{NAME}/at/{day(50)}")["grade"] == "high"       # v3: should -> must
+    assert get_json(client, f"/api/sources/{NAME}/at/{day(110)}")["grade"] is None        # v5: trivial, no alert
+    assert '<span class="badge grade-high">high change</span>' in client.get(f"/sources/{NAME}/at/{day(50)}").text

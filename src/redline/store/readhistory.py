@@ -27,6 +27,7 @@ class AsOf:
     capture: CaptureInfo | None         # the capture that made the version
     last_capture: CaptureInfo | None    # the last capture at or before the moment (the last look before it)
     text: str
+    grade: str | None = None            # the grade of the change alert that the version raised, if any
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,8 @@ def as_of(archive: Archive, name: str, asked: str) -> AsOf:
     return AsOf(source=summary, asked=asked, moment=when, version=version, previous=previous, next=following,
                 capture=captures.get(version.capture_id) if version.capture_id is not None else None,
                 last_capture=captures.get(looked[0]["id"]) if looked else None,
-                text=views.version_text(archive, version))
+                text=views.version_text(archive, version),
+                grade=(archive.alert(version.alert_id).significance or {}).get("grade") if version.alert_id else None)
 
 
 def _grade(stats: str | None) -> str | None:
