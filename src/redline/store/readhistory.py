@@ -86,8 +86,10 @@ def history(archive: Archive, name: str) -> SourceHistory:
         "GROUP BY substr(fetched_at, 1, 10)", (name,))}
     grades = {r["to_version"]: _grade(r["stats"]) for r in archive.query(
         "SELECT to_version, stats FROM alerts WHERE source=? AND to_version IS NOT NULL ORDER BY id", (name,))}
-    versions = tuple(StripVersion(seq=v.seq, first_seen=v.first_seen, change=v.change, grade=grades.get(v.id))
-                     for v in views.version_infos(archive, name))
+    versions = tuple(StripVersion(seq=r["seq"], first_seen=r["first_seen"], change=r["kind"], grade=grades.get(r["id"]))
+                     for r in archive.query("SELECT v.id, v.seq, v.first_seen, c.kind FROM versions v "
+                                            "LEFT JOIN changes c ON c.to_version = v.id WHERE v.source=? "
+                                            "ORDER BY v.seq", (name,)))
     return SourceHistory(capture_days=days, versions=versions)
 
 

@@ -12,6 +12,7 @@ grade, from before grading), ``medium``, ``high``.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Iterator, Mapping, Sequence
@@ -127,10 +128,18 @@ def bucket_strip(capture_days: Mapping[date, int], changes: Sequence[Change], *,
     earlier = Bucket(start=min(c.day for c in before), end=first - timedelta(days=1), captures=0,
                      changes=before) if before else None
     unit = next((u for u in UNITS if sum(1 for _ in _starts(first, last, u)) <= max_buckets), "year")
+    starts = list(_starts(first, last, unit))
+    counts = [0] * len(starts)
+    held: list[list[Change]] = [[] for _ in starts]
+    for d, n in capture_days.items():
+        if first <= d <= last:
+            counts[bisect_right(starts, d) - 1] += n
+    for c in changes:
+        if first <= c.day <= last:
+            held[bisect_right(starts, c.day) - 1].append(c)
     buckets = []
-    for start in _starts(first, last, unit):
-        start, end = max(start, first), min(_next(start, unit) - timedelta(days=1), last)   # the ends: real days
-        count = sum(n for d, n in capture_days.items() if start <= d <= end)
-        held = tuple(c for c in changes if start <= c.day <= end)
-        buckets.append(Bucket(start=start, end=end, captures=count, changes=held))
+    for i, start in enumerate(starts):
+        end = starts[i + 1] - timedelta(days=1) if i + 1 < len(starts) else last      # the ends: real days
+        buckets.append(Bucket(start=max(start, first), end=end, captures=counts[i],
+                              changes=tuple(sorted(held[i], key=lambda c: (c.day, c.seq)))))
     return Strip(unit, tuple(buckets), earlier)
