@@ -68,13 +68,13 @@ class Served:
 
 
 def page_opener(exe: str, base: str, profiles: Path):
-    def open_page(path: str, *, screenshot: str | None = None) -> str:
+    def open_page(path: str, *, screenshot: str | None = None, width: int = 1280) -> str:
         """The page's DOM after loading (and its screenshot, when asked), as chromium renders it."""
         profile = profiles / f"p{len(list(profiles.iterdir()))}"
         args = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--hide-scrollbars",
-                "--window-size=1280,900", "--virtual-time-budget=3000"]
+                f"--window-size={width},900", "--virtual-time-budget=3000"]
         if screenshot:
             ARTIFACTS.mkdir(exist_ok=True)
             target = ARTIFACTS / screenshot
@@ -189,3 +189,69 @@ def test_a_person_sees_where_a_watched_formulation_stands_and_where_it_was_dropp
     assert "“the UN should play a leading role”" in text and "the United Nations (UN) should play a leading role" in text
     assert re.search(rf'href="/sources/{bs.changed}/compare\?a=1&amp;b=2">v2</a>', dom)   # dropped in v2
     assert "stands" in text and "No archived version holds it." in text                   # 网络主权: never
+
+
+# --------------------------------------------------------------------------- issue 16: search, grades, as of, strip
+
+@pytest.fixture(scope="module")
+def history_browser(tmp_path_factory):
+    from support.history_stack import history_stack
+
+    exe = chromium_path()
+    with history_stack(tmp_path_factory.mktemp("history")) as hs, Served(create_app(hs.archive)) as served:
+        yield hs, page_opener(exe, served.base, tmp_path_factory.mktemp("chromium-history"))
+
+
+def both_widths(open_page, path: str, shot: str) -> str:
+    """The page at desktop width and at 400 px (screenshots shot.png and shot-narrow.png); the desktop DOM."""
+    narrow = open_page(path, screenshot=f"{shot}-narrow.png", width=400)
+    dom = open_page(path, screenshot=f"{shot}.png")
+    assert visible_text(narrow) == visible_text(dom)
+    return dom
+
+
+def test_a_person_searches_every_version_and_sees_where_a_phrase_ended(history_browser) -> None:
+    hs, open_page = history_browser
+    dom = both_widths(open_page, "/search?q=leading+role", "browse-search")
+    text = visible_text(dom)
+    assert title_of(dom) == "Search: leading role · redline"
+    assert "2 paragraphs holding “leading role”" in text and "ended in v3" in text and "stands" in text
+    assert dom.count("<mark>leading role</mark>") == 2
+    assert 'name="q" value="leading role"' in dom          # the nav box keeps the query
+
+
+def test_a_person_filters_the_alerts_by_grade(history_browser) -> None:
+    hs, open_page = history_browser
+    dom = both_widths(open_page, "/alerts?grade=high", "browse-alerts-high")
+    text = visible_text(dom)
+    assert "Alerts graded high" in text and "1 alert" in text and "modality" in text
+    assert dom.count('<article class="alert">') == 1 and 'aria-current="page" class="grade-high"' in dom
+    assert "cyberspce" not in text                         # the low (spelling) alert is filtered out
+
+
+def test_a_person_reads_what_a_statement_said_on_a_date(history_browser) -> None:
+    from support.history_stack import NAME
+
+    hs, open_page = history_browser
+    dom = both_widths(open_page, f"/sources/{NAME}?at=2024-01-31", "browse-as-of")   # the form's address
+    text = re.sub(r"\(\s+", "(", re.sub(r"\s+([,;.)])", r"\1", visible_text(dom)))      # as read, no tag gaps
+    assert title_of(dom) == "as of 2024-01-31 · A statement watched daily · redline"
+    assert "As of 2024-01-31 (the end of that day, UTC): version v2, captured 2024-01-21 09:00 UTC" in text
+    assert "the next version, v3, came on 2024-02-15 09:00 UTC" in text
+    assert "cyberspce" in text and "should play a leading role" in text     # v2's words: spelling fixed, not yet "must"
+    before = visible_text(open_page(f"/sources/{NAME}/at/2023-06-01"))
+    assert "had no version yet on 2023-06-01: its first version, v1, is from 2024-01-01" in before
+
+
+def test_a_person_sees_a_sources_life_in_the_timeline_strip(history_browser) -> None:
+    from support.history_stack import NAME
+
+    hs, open_page = history_browser
+    dom = both_widths(open_page, f"/sources/{NAME}", "browse-strip")
+    strip = re.search(r'<svg class="strip".*?</svg>', dom, re.S).group(0)
+    links = re.findall(rf'<a href="/sources/{NAME}/at/(\d{{4}}-\d{{2}}-\d{{2}})"', strip)
+    assert len(links) == 18 and links == sorted(links)     # a bar a week from January to April, each linked
+    assert [m for m in re.findall(r'class="mark (\w+)"', strip)] == ["first", "low", "high", "medium", "minor"]
+    assert strip.count("<title>") == 18 and "new version v3 (high)" in strip
+    text = visible_text(dom)
+    assert "One bar a week" in text and "high ×1" in text and "What did it say on" in text

@@ -99,16 +99,20 @@ def browse_server(archive, host: str, port: int):
     if not _is_loopback(host):
         err_console.print(f"warning: {host} is not a loopback address: anyone who can reach it can read "
                           "this archive", style="yellow", highlight=False, soft_wrap=True)
+    from redline.alerts.channels import significance_table
+    from redline.core.config import Settings
+
+    settings = Settings.resolve(archive=str(archive.root))
+    grades = significance_table(settings)     # comparisons graded as the monitor grades alerts
     token = os.environ.get("REDLINE_OPERATOR_TOKEN") or None
     refresher = None
     if token:
-        from redline.core.config import Settings
         from redline.web.refresh import make_refresher
 
-        refresher = make_refresher(Settings.resolve(archive=str(archive.root)))
+        refresher = make_refresher(settings)
         console.print("operator token set: timelines show a 'Refresh now' button (token required)",
                       highlight=False)
-    app = create_app(archive, operator_token=token, refresher=refresher)
+    app = create_app(archive, operator_token=token, refresher=refresher, grades=grades)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     shown = f"[{host}]" if ":" in host else host
     console.print(f"redline browse: http://{shown}:{sock.getsockname()[1]}/  (read-only view of {archive.root}; "

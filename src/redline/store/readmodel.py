@@ -191,14 +191,18 @@ def latest_version_info(archive: Archive, name: str) -> VersionInfo:
     return _annotate(archive, rows)[0]
 
 
-def version_at(archive: Archive, name: str, moment: datetime) -> VersionInfo:
-    """The version current at `moment`: the last one first seen at or before it."""
+def version_at(archive: Archive, name: str, moment: datetime, *, asked: str | None = None) -> VersionInfo:
+    """The version current at `moment`: the last one first seen at or before it. `asked`: the date as
+    the person wrote it, for the message when there was none yet."""
     _source_row(archive, name)
     when = moment.astimezone(timezone.utc).isoformat(timespec="seconds")
     rows = archive.query("SELECT * FROM versions WHERE source=? AND first_seen <= ? ORDER BY seq DESC LIMIT 1",
                          (name, when))
     if not rows:
         first = archive.query("SELECT first_seen FROM versions WHERE source=? ORDER BY seq LIMIT 1", (name,))
+        if asked is not None:
+            since = f"its first version, v1, is from {first[0]['first_seen'][:10]}" if first else "nothing is archived yet"
+            raise NotFoundError(f"{name} had no version yet on {asked}: {since}")
         since = f"; its first version is from {first[0]['first_seen']}" if first else "; it has no version yet"
         raise NotFoundError(f"{name} had no version at {when}{since}")
     return _annotate(archive, rows)[0]
@@ -349,19 +353,24 @@ def capture_warc(archive: Archive, c: CaptureInfo) -> WarcPiece:
 
 # --------------------------------------------------------------------------- alerts
 
-def alerts_page(archive: Archive, *, source: str | None = None, page: int = 1,
+def alerts_page(archive: Archive, *, source: str | None = None, grade: str | None = None, page: int = 1,
                 size: int = PAGE_SIZE) -> AlertsPage:
+    """Alerts newest first, one page; `grade` keeps the change alerts graded so (high, medium, low)."""
+    where: list[str] = []
+    params: list[object] = []
     if source:
         _source_row(archive, source)
-        total = archive.query("SELECT COUNT(*) AS n FROM alerts WHERE source=?", (source,))[0]["n"]
-        info = page_info(page, total, size)
-        rows = archive.query("SELECT id FROM alerts WHERE source=? ORDER BY id DESC LIMIT ? OFFSET ?",
-                             (source, info.size, info.offset))
-    else:
-        total = archive.query("SELECT COUNT(*) AS n FROM alerts")[0]["n"]
-        info = page_info(page, total, size)
-        rows = archive.query("SELECT id FROM alerts ORDER BY id DESC LIMIT ? OFFSET ?", (info.size, info.offset))
-    return AlertsPage(alerts=tuple(alerts_by_id(archive, [r["id"] for r in rows])), page=info, source=source)
+        where.append("source=?")
+        params.append(source)
+    if grade:
+        where.append("stats LIKE ?")
+        params.append(f'%"significance": {{"grade": "{grade}"%')   # json.dumps of Significance: grade first
+    sql = f" WHERE {' AND '.join(where)}" if where else ""
+    total = archive.query(f"SELECT COUNT(*) AS n FROM alerts{sql}", params)[0]["n"]
+    info = page_info(page, total, size)
+    rows = archive.query(f"SELECT id FROM alerts{sql} ORDER BY id DESC LIMIT ? OFFSET ?", (*params, info.size, info.offset))
+    return AlertsPage(alerts=tuple(alerts_by_id(archive, [r["id"] for r in rows])), page=info, source=source,
+                      grade=grade)
 
 
 def alerts_by_id(archive: Archive, ids: Sequence[int]) -> list[Alert]:

@@ -191,6 +191,7 @@ class AlertsPage:
     alerts: tuple[Alert, ...]                  # newest first
     page: PageInfo
     source: str | None
+    grade: str | None = None                   # only change alerts of this grade
 
 
 def to_json(value: Any) -> Any:

@@ -15,146 +15,36 @@ belong to the source named.
 from __future__ import annotations
 
 import html
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Mapping
-from urllib.parse import urlencode
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
-
-from redline.web.refresh import Refresher, refresh_endpoint
 from redline.web.phrases import PHRASES_ROUTE, phrases_page
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from redline.core.errors import ArchiveError, NotFoundError
 from redline.store import readmodel as views
 from redline.store import readsearch
-from redline.alerts.atom import render_atom_feed
-from redline.alerts.text import KIND_LABELS, alert_title
 from redline.store.sqlite import Archive
 from redline.text.render import render_html, render_text
-from redline.core.errors import ArchiveError, NotFoundError, RedlineError
+from redline.web import files, history
+from redline.web.params import BadRequest, grade_param, int_param, since_param, text_param
+from redline.web.refresh import Refresher, refresh_endpoint
 from redline.web.render import anchor_hunks, inline_html, safe_fragment, side_by_side
+from redline.web.security import PAGE_CSP, RAW_CSP, SecurityHeaders
+from redline.web.templating import make_environment
+
+__all__ = ["BadRequest", "BrowseApp", "PAGE_CSP", "RAW_CSP", "create_app"]
 
 STATIC = Path(__file__).resolve().parent / "static"
-
-PAGE_CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; frame-src 'self'; "
-            "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
-RAW_CSP = ("sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-           "form-action 'none'; base-uri 'none'; frame-ancestors 'self'")
 COMPARE_VIEWS = ("inline", "changes", "side")
 MENU_SIZE = 500          # versions offered in the comparison page's menus (the latest ones)
-FEED_SIZE = 100
 
 Handler = Callable[[Request], "tuple[str, dict[str, Any], Any]"]
-
-
-class BadRequest(RedlineError):
-    """A query parameter that is not what the page takes (HTTP 400)."""
-
-
-class SecurityHeaders:
-    """Adds the page CSP and friends to every response that did not set its own CSP."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                names = {k.lower() for k, _ in headers}
-                extra = {b"content-security-policy": PAGE_CSP.encode(), b"x-content-type-options": b"nosniff",
-                         b"referrer-policy": b"no-referrer", b"x-frame-options": b"DENY",
-                         b"cross-origin-opener-policy": b"same-origin"}
-                if b"content-security-policy" in names:      # the raw capture route: framed by our own page
-                    extra[b"x-frame-options"] = b"SAMEORIGIN"
-                headers += [(k, v) for k, v in extra.items() if k not in names]
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-# --------------------------------------------------------------------------- template helpers
-
-def _when(value: str | None) -> str:
-    """ISO 8601 UTC -> "2026-11-22 03:55 UTC" (dates without a time stay dates)."""
-    if not value:
-        return "—"
-    text = str(value)
-    date, _, rest = text.partition("T")
-    if not rest:
-        return date
-    return f"{date} {rest[:5]} UTC"
-
-
-def _size(n: int | None) -> str:
-    if n is None:
-        return "—"
-    for unit in ("bytes", "KB", "MB"):
-        if n < 1024 or unit == "MB":
-            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
-    return str(n)
-
-
-def _query(base: str, **params: Any) -> str:
-    clean = {k: v for k, v in params.items() if v not in (None, "")}
-    return base + ("?" + urlencode(clean) if clean else "")
-
-
-def make_environment() -> Environment:
-    env = Environment(loader=PackageLoader("redline.web", "templates"),
-                      autoescape=select_autoescape(default=True, default_for_string=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters["when"] = _when
-    env.filters["size"] = _size
-    env.globals["q"] = _query
-    env.globals["kind_label"] = lambda kind: KIND_LABELS.get(kind, kind)
-    env.globals["alert_title"] = alert_title
-    return env
-
-
-# --------------------------------------------------------------------------- parameters
-
-def _int_param(request: Request, name: str, default: int | None = None) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"{name} must be a whole number, not {raw!r}") from None
-    if value < 1:
-        raise BadRequest(f"{name} must be 1 or more")
-    return value
-
-
-def _since_param(raw: str | None) -> datetime | None:
-    """?since=2026-12-01 (from the start of that day) or a moment (2026-12-01T09:00, with or without zone)."""
-    if not raw:
-        return None
-    try:
-        if len(raw) == 10:
-            return datetime.fromisoformat(raw).replace(tzinfo=timezone.utc)
-        return views.parse_moment(raw)
-    except ValueError:
-        raise BadRequest(f"since must be a date like 2026-12-01, not {raw!r}") from None
-
-
-def _text_param(request: Request, name: str) -> str | None:
-    raw = (request.query_params.get(name) or "").strip()
-    return raw[:200] or None
 
 
 # --------------------------------------------------------------------------- the app
@@ -162,20 +52,21 @@ def _text_param(request: Request, name: str) -> str | None:
 class BrowseApp:
     """Pages over one archive. Each page function returns (template, context, JSON twin)."""
 
-    def __init__(self, archive: Archive, *, title: str = "redline") -> None:
+    def __init__(self, archive: Archive, *, title: str = "redline", grades: Mapping[str, str] | None = None) -> None:
         self.archive = archive
         self.title = title
+        self.grades = dict(grades or {})      # [significance] of the config, when the view was given it
         self.env = make_environment()
 
     # -- pages ---------------------------------------------------------------
 
     def sources(self, request: Request) -> tuple[str, dict[str, Any], Any]:
-        tag, site, text = (_text_param(request, k) for k in ("tag", "site", "q"))
+        tag, site, text = (text_param(request, k) for k in ("tag", "site", "q"))
         order = request.query_params.get("sort") or "changed"
         if order not in views.SOURCE_ORDERS:
             raise BadRequest(f"sort must be one of {', '.join(views.SOURCE_ORDERS)}")
-        since_text = _text_param(request, "since")
-        since = _since_param(since_text)
+        since_text = text_param(request, "since")
+        since = since_param(since_text)
         every = views.list_sources(self.archive)
         found = views.mark_changed_since(views.sort_sources(
             views.filter_sources(every, tag=tag, site=site, text=text), order), since)
@@ -187,9 +78,14 @@ class BrowseApp:
 
     def timeline(self, request: Request) -> tuple[str, dict[str, Any], Any]:
         name = request.path_params["name"]
-        t = views.timeline(self.archive, name, page=_int_param(request, "page", 1) or 1,
-                           size=_int_param(request, "size", views.PAGE_SIZE) or views.PAGE_SIZE)
-        return "timeline.html", {"t": t, "source": t.source}, views.to_json(t)
+        t = views.timeline(self.archive, name, page=int_param(request, "page", 1) or 1,
+                           size=int_param(request, "size", views.PAGE_SIZE) or views.PAGE_SIZE)
+        strip = history.strip(self.archive, name, until=t.source.last_check)
+        return "timeline.html", {"t": t, "source": t.source, "strip": strip}, \
+            {**views.to_json(t), "strip": history.strip_json(strip)}
+
+    def as_of(self, request: Request) -> tuple[str, dict[str, Any], Any]:
+        return history.as_of(self.archive, request.path_params["name"], request.path_params["when"])
 
     def version(self, request: Request) -> tuple[str, dict[str, Any], Any]:
         v = views.version_view(self.archive, request.path_params["name"], request.path_params["vid"])
@@ -202,7 +98,7 @@ class BrowseApp:
         view = request.query_params.get("view") or "inline"
         if view not in COMPARE_VIEWS:
             raise BadRequest(f"view must be one of {', '.join(COMPARE_VIEWS)}")
-        a, b = views.default_pair(self.archive, name, _int_param(request, "a"), _int_param(request, "b"))
+        a, b = views.default_pair(self.archive, name, int_param(request, "a"), int_param(request, "b"))
         c = views.compare(self.archive, name, a, b)
         body = ""
         rows: list = []
@@ -213,10 +109,12 @@ class BrowseApp:
         else:
             rows = side_by_side(c.diff.ops) if c.diff.ops else []
         versions = views.version_infos(self.archive, name, limit=MENU_SIZE)
+        graded = history.comparison_grade(self.archive, c, table=self.grades)
         ctx = {"c": c, "source": c.source, "view": view, "body": body, "rows": rows, "versions": versions[::-1],
-               "changes": body.count('id="change-') if view != "side" else sum(r.changed for r in rows)}
+               "changes": body.count('id="change-') if view != "side" else sum(r.changed for r in rows),
+               "significance": graded}
         twin = {"source": views.to_json(c.source), "a": views.to_json(c.a), "b": views.to_json(c.b),
-                "diff": views.to_json(c.diff), "text": render_text(c.diff)}
+                "diff": views.to_json(c.diff), "text": render_text(c.diff), "significance": graded}
         return "compare.html", ctx, twin
 
     def capture(self, request: Request) -> tuple[str, dict[str, Any], Any]:
@@ -224,73 +122,26 @@ class BrowseApp:
         return "capture.html", {"cv": cv, "source": cv.source}, views.to_json(cv)
 
     def alerts(self, request: Request) -> tuple[str, dict[str, Any], Any]:
-        source = _text_param(request, "source")
+        source = text_param(request, "source")
         if source:
             views.check_name(source)
-        ap = views.alerts_page(self.archive, source=source, page=_int_param(request, "page", 1) or 1,
-                               size=_int_param(request, "size", views.PAGE_SIZE) or views.PAGE_SIZE)
+        ap = views.alerts_page(self.archive, source=source, grade=grade_param(request), page=int_param(request, "page", 1) or 1,
+                               size=int_param(request, "size", views.PAGE_SIZE) or views.PAGE_SIZE)
         fragments = {a.id: safe_fragment(a.diff_html) for a in ap.alerts}
         return "alerts.html", {"ap": ap, "fragments": fragments}, views.to_json(ap)
 
     def search(self, request: Request) -> tuple[str, dict[str, Any], Any]:
-        q, source, since = (_text_param(request, k) for k in ("q", "source", "since"))
+        q, source, since = (text_param(request, k) for k in ("q", "source", "since"))
         if source:
             views.check_name(source)
         hits = readsearch.search(self.archive, q, source=source, since=since) if q else []
         return "search.html", {"query": q or "", "source": source, "since": since, "hits": hits}, {
             "query": q, "source": source, "since": since, "hits": [h.record() for h in hits]}
 
-    # -- raw captures, texts, feeds -------------------------------------------------
-
-    def raw(self, request: Request) -> Response:
-        c, body = views.capture_body(self.archive, request.path_params["name"], request.path_params["cid"])
-        media = (c.content_type or "").split(";")[0].strip().lower()
-        charset = c.encoding or "utf-8"
-        headers = {"Content-Security-Policy": RAW_CSP, "Cache-Control": "no-store"}
-        if media in ("text/html", "application/xhtml+xml"):
-            media_type = f"text/html; charset={charset}"
-        elif media.startswith("text/") or media.endswith(("+xml", "/xml", "/json")):
-            media_type = f"text/plain; charset={charset}"
-        else:
-            media_type = "application/octet-stream"
-            headers["Content-Disposition"] = f'attachment; filename="capture-{c.id}.bin"'
-        if request.query_params.get("download"):
-            ext = "html" if media_type.startswith("text/html") else "bin"
-            headers["Content-Disposition"] = f'attachment; filename="{c.source}-capture-{c.id}.{ext}"'
-        return Response(body, media_type=media_type, headers=headers)
-
-    def warc(self, request: Request) -> Response:
-        c = views.capture_info(self.archive, request.path_params["name"], request.path_params["cid"])
-        piece = views.capture_warc(self.archive, c)
-        if not piece.exists():
-            raise NotFoundError(f"the WARC file of capture {c.id} is not in the archive")
-        name = piece.name if piece.offset is None else f"{c.source}-capture-{c.id}.warc.gz"
-        return Response(piece.read(), media_type="application/warc", headers={
-            "Content-Disposition": f'attachment; filename="{name}"'})
-
-    def version_text(self, request: Request) -> Response:
-        v = views.version_info(self.archive, request.path_params["name"], request.path_params["vid"])
-        return Response(views.version_text(self.archive, v), media_type="text/plain; charset=utf-8")
-
-    def feed(self, request: Request) -> Response:
-        name = request.path_params.get("name")
-        base = str(request.base_url).rstrip("/")
-        if name:
-            s = views.source_summary(self.archive, name)
-            data = render_atom_feed(views.recent_alerts(self.archive, source=name, limit=FEED_SIZE),
-                                    feed_id=f"urn:redline:source:{name}", title=f"redline: {s.title or name}",
-                                    link=f"{base}/sources/{name}", self_url=f"{base}/sources/{name}/feed.xml",
-                                    base=base)
-        else:
-            data = render_atom_feed(views.recent_alerts(self.archive, limit=FEED_SIZE), feed_id="urn:redline:alerts",
-                                    title="redline: all alerts", link=f"{base}/alerts",
-                                    self_url=f"{base}/alerts/feed.xml", base=base)
-        return Response(data, media_type="application/atom+xml; charset=utf-8")
+    # -- wiring ---------------------------------------------------------------
 
     def api_index(self, request: Request) -> JSONResponse:
         return JSONResponse({"routes": API_ROUTES})
-
-    # -- wiring ---------------------------------------------------------------
 
     def html_page(self, handler: Handler) -> Callable[[Request], Response]:
         def endpoint(request: Request) -> Response:
@@ -323,31 +174,47 @@ MAX_ECHOED_QUERY = 2000  # a longer query string is not echoed into the page's J
 
 API_ROUTES = [
     {"html": "/", "json": "/api/sources", "query": ["tag", "site", "q"], "what": "sources"},
-    {"html": "/sources/{name}", "json": "/api/sources/{name}", "query": ["page", "size"],
-     "what": "a source's timeline of captures and versions, newest first"},
+    {"html": "/sources/{name}", "json": "/api/sources/{name}", "query": ["page", "size", "at"],
+     "what": "a source's timeline strip and its captures and versions, newest first (?at=DATE: the as-of view)"},
+    {"html": "/sources/{name}/at/{date}", "json": "/api/sources/{name}/at/{date}", "query": [],
+     "what": "what the source said on a date (2024-03-01) or at a moment (2024-03-01T09:00+08:00)"},
     {"html": "/sources/{name}/versions/{id}", "json": "/api/sources/{name}/versions/{id}", "query": [],
      "what": "one version's text"},
     {"html": "/sources/{name}/compare", "json": "/api/sources/{name}/compare", "query": ["a", "b", "view"],
-     "what": "version a against version b"},
+     "what": "version a against version b, with the change's grade and reasons"},
     {"html": "/sources/{name}/captures/{id}", "json": "/api/sources/{name}/captures/{id}", "query": [],
      "what": "one capture as archived"},
-    {"html": "/alerts", "json": "/api/alerts", "query": ["source", "page", "size"], "what": "alerts, newest first"},
+    {"html": "/alerts", "json": "/api/alerts", "query": ["source", "grade", "page", "size"],
+     "what": "alerts, newest first (grade: high, medium or low change alerts only)"},
     {"html": "/search", "json": "/api/search", "query": ["q", "source", "since"],
      "what": "every archived version's text: hits with the versions they stood in"},
     PHRASES_ROUTE,
 ]
 
 
+def at_redirect(endpoint: Callable[[Request], Response], *, api: bool = False) -> Callable[[Request], Response]:
+    """/sources/NAME?at=DATE -> /sources/NAME/at/DATE (303); without ?at=, the page itself."""
+    def redirecting(request: Request) -> Response:
+        at = (request.query_params.get("at") or "").strip()
+        if not at:
+            return endpoint(request)
+        views.check_name(request.path_params["name"])
+        return RedirectResponse(history.as_of_url(request.path_params["name"], at[:100], api=api), status_code=303)
+    return redirecting
+
+
 def create_app(archive: Archive, *, title: str = "redline", operator_token: str | None = None,
-               refresher: Refresher | None = None) -> Starlette:
+               refresher: Refresher | None = None, grades: Mapping[str, str] | None = None) -> Starlette:
     """The ASGI app over an open Archive. It never writes to the archive; with an operator
-    token and a refresher, its one action (POST .../refresh) starts a check."""
-    b = BrowseApp(archive, title=title)
+    token and a refresher, its one action (POST .../refresh) starts a check. `grades`: the
+    config's [significance] table, for grading comparisons as the monitor grades alerts."""
+    b = BrowseApp(archive, title=title, grades=grades)
     b.env.globals["refresh_enabled"] = bool(operator_token and refresher)
     pages: list[tuple[str, Handler]] = [
         ("/", b.sources),
         ("/sources/{name}", b.timeline),
         ("/sources/{name}/versions/{vid:int}", b.version),
+        ("/sources/{name}/at/{when}", b.as_of),
         ("/sources/{name}/compare", b.compare),
         ("/sources/{name}/captures/{cid:int}", b.capture),
         ("/alerts", b.alerts),
@@ -356,16 +223,19 @@ def create_app(archive: Archive, *, title: str = "redline", operator_token: str 
     ]
     routes: list[Any] = []
     for path, handler in pages:
-        routes.append(Route(path, b.html_page(handler)))
-        routes.append(Route("/api/sources" if path == "/" else "/api" + path, b.json_page(handler)))
+        html_endpoint, json_endpoint = b.html_page(handler), b.json_page(handler)
+        if path == "/sources/{name}":   # ?at=DATE: the as-of view, at its own address
+            html_endpoint, json_endpoint = at_redirect(html_endpoint), at_redirect(json_endpoint, api=True)
+        routes.append(Route(path, html_endpoint))
+        routes.append(Route("/api/sources" if path == "/" else "/api" + path, json_endpoint))
     routes += [
         Route("/api", b.api_index),
         Route("/sources", lambda request: RedirectResponse("/", status_code=308)),
-        Route("/sources/{name}/versions/{vid:int}/text", b.version_text),
-        Route("/sources/{name}/captures/{cid:int}/raw", b.raw),
-        Route("/sources/{name}/captures/{cid:int}/warc", b.warc),
-        Route("/sources/{name}/feed.xml", b.feed),
-        Route("/alerts/feed.xml", b.feed),
+        Route("/sources/{name}/versions/{vid:int}/text", lambda request: files.version_text(archive, request)),
+        Route("/sources/{name}/captures/{cid:int}/raw", lambda request: files.raw(archive, request)),
+        Route("/sources/{name}/captures/{cid:int}/warc", lambda request: files.warc(archive, request)),
+        Route("/sources/{name}/feed.xml", lambda request: files.feed(archive, request)),
+        Route("/alerts/feed.xml", lambda request: files.feed(archive, request)),
         Route("/sources/{name}/refresh", refresh_endpoint(
             archive_root=archive.root, token=operator_token, refresher=refresher,
             check_name=lambda name: views.source_summary(archive, name), error=b.error), methods=["POST"]),
