@@ -18,4 +18,5 @@ COMMAND_MODULES = (
     "redline.cli.verify",
     "redline.cli.search",
     "redline.cli.phrases",
+    "redline.cli.grade",
 )
