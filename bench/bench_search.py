@@ -39,7 +39,8 @@ def _paragraph(rng: random.Random, zh: bool) -> str:
     return " ".join(rng.choice(EN_WORDS) for _ in range(rng.randint(20, 60))).capitalize() + "."
 
 
-def build(root: Path, *, sources: int, versions: int, seed: int = 7) -> float:
+def build(root: Path, *, sources: int, versions: int, seed: int = 7, texts: bool = False) -> float:
+    """Build the archive; `texts`: store each version's text blob too (bench_phrases reads some)."""
     rng = random.Random(seed)
     pool = [_paragraph(rng, i % 3 == 0) for i in range(5000)]
     pool[:4] = ["China stands for building a community with a shared future in cyberspace.",
@@ -57,7 +58,8 @@ def build(root: Path, *, sources: int, versions: int, seed: int = 7) -> float:
                     for _ in range(rng.randint(1, 2)):
                         paragraphs[rng.randrange(len(paragraphs))] = rng.choice(pool)
                     text = "\n".join(paragraphs)
-                    archive._add_version(db, name, f"{i:05d}{seq:06d}", NewVersion(
+                    digest = archive.put_text(text) if texts else f"{i:05d}{seq:06d}"
+                    archive._add_version(db, name, digest, NewVersion(
                         text=text, title=name, origin="capture", normalizer_version=1, first_seen=when), None, seq - 1)
     return time.perf_counter() - started
 

@@ -1,6 +1,7 @@
 """Watched formulations across the record (`redline phrases`, the web view's /phrases): for each
 phrase, every source whose versions held it, the first and last version that did, and the
-version that dropped it. Read side only: the archive's sources, versions and version texts.
+version that dropped it. Read side only: the search index (every distinct line with the spans of
+versions it stood in), the sources and versions, and one text per span (its words as written).
 
 A phrase is an entry of the watch list (redline.text.formulations: its variants and regex
 count), or any other phrase asked for (matched like a watch entry of its own). A source's span
@@ -13,9 +14,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Sequence
 
-from redline.text.formulations import Watch, find_each
+from redline.text.formulations import Watch, find, fold
 
 __all__ = ["PhraseSpan", "PhraseReport", "choose", "phrase_report"]
+
+CHUNK = 500   # line ids per query
 
 
 @dataclass(frozen=True)
@@ -87,27 +90,47 @@ def _span(versions: list[Any], held: list[tuple[str, int] | None], source: str, 
                       runs=tuple((versions[a].seq, versions[b].seq) for a, b in runs))
 
 
+def _held_seqs(archive: Any, chosen: Sequence[Watch], source: str | None) -> list[dict[str, set[int]]]:
+    """Per entry: source -> the version numbers holding it, from the search index (every distinct
+    line once, with the spans of versions it stood in): the entries are matched against each
+    distinct line, not each version's text, so the cost follows what changed, not how often."""
+    lines = {r["id"]: r["text"] for r in archive.query("SELECT id, text FROM text_lines")}
+    matched: list[set[int]] = [set() for _ in chosen]
+    for line_id, text in lines.items():
+        folded = fold(text)
+        for n, watch in enumerate(chosen):
+            if find(watch, text, folded=folded):
+                matched[n].add(line_id)
+    held: list[dict[str, set[int]]] = [{} for _ in chosen]
+    wanted = sorted(set().union(*matched)) if matched else []
+    for i in range(0, len(wanted), CHUNK):
+        chunk = wanted[i:i + CHUNK]
+        sql = (f"SELECT line_id, source, from_seq, to_seq FROM line_spans WHERE line_id IN "
+               f"({','.join('?' * len(chunk))})" + (" AND source = ?" if source else ""))
+        for r in archive.query(sql, (*chunk, *([source] if source else []))):
+            for n in range(len(chosen)):
+                if r["line_id"] in matched[n]:
+                    held[n].setdefault(r["source"], set()).update(range(r["from_seq"], r["to_seq"] + 1))
+    return held
+
+
 def phrase_report(archive: Any, watch_list: Sequence[Watch], *, phrase: str | None = None,
                   source: str | None = None) -> list[PhraseReport]:
     """Per phrase (choose), the span of every source whose versions held it, by when it first appeared."""
     chosen = choose(watch_list, phrase)
+    held = _held_seqs(archive, chosen, source)
     spans: list[list[PhraseSpan]] = [[] for _ in chosen]
-    names = [source] if source else [r["name"] for r in archive.sources()]
-    for name in names:
-        row = archive.source_row(name)
+    for name in sorted({name for per_source in held for name in per_source}):
         versions = archive.versions(name)
-        if not versions:
-            continue
-        found: dict[str, list[tuple[str, int] | None]] = {}   # a text (by sha256) -> per entry
-        held_by = []
-        for v in versions:
-            if v.text_sha256 not in found:
-                text = archive.get_text(v.text_sha256)
-                places = find_each(chosen, text)
-                found[v.text_sha256] = [(p[0].text, p[0].line) if p else None for p in places]
-            held_by.append(found[v.text_sha256])
-        for n in range(len(chosen)):
-            span = _span(versions, [h[n] for h in held_by], name, row["title"] or versions[-1].title or "")
+        title = archive.source_row(name)["title"] or versions[-1].title or ""
+        for n, watch in enumerate(chosen):
+            seqs = held[n].get(name)
+            if not seqs:
+                continue
+            last = max(i for i, v in enumerate(versions) if v.seq in seqs)
+            places = find(watch, archive.get_text(versions[last].text_sha256))   # its words and line, as written
+            where = (places[0].text, places[0].line) if places else ("", 0)
+            span = _span(versions, [where if v.seq in seqs else None for v in versions], name, title)
             if span is not None:
                 spans[n].append(span)
     return [PhraseReport(w, tuple(sorted(s, key=lambda x: (x.first_seen, x.source)))) for w, s in zip(chosen, spans)]
