@@ -61,15 +61,15 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     with Archive(settings.archive) as archive:
         prepare_archive(archive, registry)
     quiet_prefect_env(settings.archive / ".prefect", verbose=args.verbose)
-    from redline.orchestration.serve import build_deployments, serve_claim, serve_forever, serve_state
+    from redline.orchestration.serve import (apply_deployments, build_deployments, serve_claim, serve_forever,
+                                             serve_state)
 
     own_ui = not args.no_ui and not os.environ.get("PREFECT_API_URL")   # a server of our own, with its UI
     with serve_claim(settings):  # the second serve of an archive refuses here, in one line
         console.print("starting Prefect (a local server unless PREFECT_API_URL is set)…", highlight=False)
         with prefect_api(settings.archive / ".prefect", ui=not args.no_ui) as api_url:
             deployments = build_deployments(schedules, settings)
-            for deployment in deployments:  # registered before serve.json says we're up
-                deployment.apply()
+            deployment_ids = apply_deployments(deployments)  # registered before serve.json says we're up
             table = Grid(f"redline serve — Prefect API {api_url}", (
                 Column("deployment", priority=0), Column("schedule", priority=0, flex=True),
                 Column("parameters", priority=1, flex=True)))
@@ -84,7 +84,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
                     console.print(line, highlight=False)
                 console.print("manual refresh: redline refresh [NAME ... | --tag TAG | --all]  ·  stop: Ctrl-C",
                               highlight=False)
-                serve_forever(deployments)
+                serve_forever(deployment_ids)
     console.print("stopped; schedules stay active for the next `redline serve`")
     return 0
 

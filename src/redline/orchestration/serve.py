@@ -14,7 +14,6 @@ import json
 import os
 import signal
 import time
-import warnings
 from contextlib import ExitStack, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -140,45 +139,33 @@ def build_deployments(schedules: Sequence[Schedule], settings: Settings) -> list
     return deployments
 
 
-RUNNER_POLL_SECONDS = 2  # Prefect's default, 10 s, is how long a refresh may wait before it starts
+def apply_deployments(deployments: list) -> dict:
+    """Register the deployments with the server (schedules active); deployment id -> the flow
+    to run ("module:name", redline.orchestration.warm.FLOWS)."""
+    from redline.orchestration.warm import FLOWS
+
+    return {deployment.apply(): FLOWS[deployment.flow_name] for deployment in deployments}
 
 
-@contextmanager
-def runner_poll() -> Iterator[None]:
-    """How often the runner asks the server for runs to start: every RUNNER_POLL_SECONDS,
-    unless PREFECT_RUNNER_POLL_FREQUENCY is configured (environment or Prefect profile).
-    Measured on 1,000 sources (bench/bench_served.py), Prefect's 10 s made a `redline refresh
-    --wait` of an unchanged cycle take 10.5 s, of which the run itself was 3.4 s; one poll of a
-    local server is one small query."""
-    from prefect.settings import (
-        PREFECT_RUNNER_POLL_FREQUENCY,
-        get_current_settings,
-        temporary_settings,
-    )
+def serve_forever(deployment_ids: dict) -> None:
+    """Execute the deployments' runs warm (redline.orchestration.warm) until Ctrl-C or SIGTERM;
+    the runs still going then end Cancelled, and the schedules stay active."""
+    from redline.orchestration.warm import serve_runs
 
-    configured = "poll_frequency" in get_current_settings().runner.model_fields_set
-    with temporary_settings(updates={} if configured else {PREFECT_RUNNER_POLL_FREQUENCY: RUNNER_POLL_SECONDS}):
-        yield
+    previous: dict = {}
 
+    def wire(runner) -> None:
+        def _stop(signum: int, frame: object) -> None:
+            runner.stop(f"redline serve stopped ({signal.Signals(signum).name})")
 
-def serve_forever(deployments: list) -> None:
-    """Serve until Ctrl-C or SIGTERM; schedules stay active afterwards (pause_on_shutdown=False)."""
-    from prefect import serve
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            previous[sig] = signal.signal(sig, _stop)
 
-    def _term(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, _term)
     try:
-        with warnings.catch_warnings():
-            # Prefect's own SIGTERM handler calls an async stop() without awaiting it, then sys.exit(0)
-            warnings.filterwarnings("ignore", message="coroutine 'Runner.astop' was never awaited")
-            with runner_poll():
-                serve(*deployments, pause_on_shutdown=False, print_starting_message=False)
-    except (KeyboardInterrupt, SystemExit):
-        pass
+        serve_runs(deployment_ids, on_ready=wire)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def who() -> str:
