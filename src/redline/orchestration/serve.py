@@ -175,10 +175,11 @@ def who() -> str:
         return "unknown"
 
 
-def start_refresh(*, names: Sequence[str] = (), tags: Sequence[str] = (), requested_by: str | None = None,
-                  deployment: str = "monitor/all"):
-    """Start a run of the served deployment with parameters; return the flow run (not waiting)."""
-    from prefect.deployments import run_deployment
+def start_refresh(api_url: str, *, names: Sequence[str] = (), tags: Sequence[str] = (),
+                  requested_by: str | None = None, deployment: str = "monitor/all"):
+    """Start a run of the served deployment with parameters, named after who asked; return it
+    (a rest.FlowRunRef, not waiting). Plain HTTP: no Prefect import (redline.orchestration.rest)."""
+    from redline.orchestration.rest import create_run
 
     params: dict = {}
     if names:
@@ -187,31 +188,8 @@ def start_refresh(*, names: Sequence[str] = (), tags: Sequence[str] = (), reques
         params["tags"] = list(tags)
     by = requested_by or who()
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    from prefect.exceptions import ObjectNotFound
-
-    try:
-        return run_deployment(deployment, parameters=params, timeout=0, as_subflow=False,
-                              flow_run_name=f"refresh-by-{by}-{stamp}", tags=["manual-refresh", f"by:{by}"])
-    except ObjectNotFound:
-        raise RedlineError(f"the Prefect server has no deployment {deployment!r}; is `redline serve` "
-                           "running for this archive?") from None
-
-
-def wait_for_run(flow_run_id, *, on_poll=None, timeout: float = 3600, poll: float = 1.0):
-    """Poll a flow run until it ends; call on_poll(state_name) each time; return its final state."""
-    from prefect.client.orchestration import get_client
-
-    deadline = time.monotonic() + timeout
-    with get_client(sync_client=True) as client:
-        while True:
-            run = client.read_flow_run(flow_run_id)
-            if on_poll:
-                on_poll(run.state.name if run.state else "unknown")
-            if run.state and run.state.is_final():
-                return run.state
-            if time.monotonic() > deadline:
-                raise RedlineError(f"flow run {flow_run_id} did not finish within {timeout:.0f} s")
-            time.sleep(poll)
+    return create_run(api_url, deployment, parameters=params, name=f"refresh-by-{by}-{stamp}",
+                      tags=["manual-refresh", f"by:{by}"])
 
 
 def next_runs() -> dict[str, tuple[datetime, tuple[str, ...]]]:
