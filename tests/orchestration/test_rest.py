@@ -66,19 +66,30 @@ class FakePrefect:
         self.server.server_close()
 
 
+WAKEABLE = ("import signal, sys, time; signal.signal(signal.SIGUSR1, lambda *a: print('woken', flush=True)); "
+            "print('ready', flush=True); time.sleep(300)")
+
+
 @pytest.fixture
 def served(stack):
-    """A stand-in serve for the stack's archive: serve.json names this process and the fake API."""
+    """A stand-in serve for the stack's archive: serve.json names the fake API and a process
+    that says when SIGUSR1 wakes it (as WarmRunner.wake)."""
+    serve = subprocess.Popen([sys.executable, "-c", WAKEABLE], stdout=subprocess.PIPE, text=True)
+    assert serve.stdout.readline().strip() == "ready"
+
     def make(final: str = "COMPLETED") -> FakePrefect:
         fake = FakePrefect(final)
         made.append(fake)
         state = stack.archive.root / ".prefect" / "serve.json"
         state.parent.mkdir(parents=True, exist_ok=True)
-        state.write_text(json.dumps({"api_url": fake.url, "pid": os.getpid()}))
+        state.write_text(json.dumps({"api_url": fake.url, "pid": serve.pid}))
         return fake
 
     made: list[FakePrefect] = []
+    make.serve = serve
     yield make
+    serve.kill()
+    serve.wait()
     for fake in made:
         fake.close()
 
@@ -106,6 +117,7 @@ def test_refresh_wait_under_serve_creates_a_run_over_http_waits_for_it_and_never
     [body] = fake.created
     assert body["parameters"] == {"sources": [name]} and "manual-refresh" in body["tags"]
     assert body["name"].startswith("refresh-by-") and body["state"]["type"] == "SCHEDULED"
+    assert served.serve.stdout.readline().strip() == "woken"   # told to look for the run now
 
 
 def test_a_served_run_that_fails_makes_refresh_and_run_exit_1_saying_why(stack, served) -> None:

@@ -115,14 +115,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     # unknown names fail here, in one line (discovered sources count)
     selected = selected_sources(settings, registry, names, tags)
     remember_given_sources(args, settings)
-    from redline.orchestration.serve import running_api
+    from redline.orchestration.serve import running_serve
 
-    api = running_api(settings)
+    pid, api = running_serve(settings)
     if api is not None:   # hand the cycle to the running serve: warm, and one run at a time with its schedule
         from redline.orchestration.serve import start_refresh
 
         started = datetime.now(timezone.utc).replace(microsecond=0)
-        run = start_refresh(api, names=names, tags=tags)
+        run = start_refresh(api, names=names, tags=tags, serve_pid=pid)
         (err_console if args.json else console).print(
             f"redline serve is running for this archive: flow run {run.name} on {api}", highlight=False)
         return wait_served_and_print(settings, api, run, names=[s.name for s in selected], started=started,

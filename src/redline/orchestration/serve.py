@@ -43,15 +43,17 @@ def _read_state(settings: Settings, path: Path | None = None) -> dict:
     return state if isinstance(state, dict) else {}
 
 
-def running_api(settings: Settings) -> str | None:
-    """The API URL of a `redline serve` running for this archive, if one answers."""
+def running_serve(settings: Settings) -> tuple[int | None, str | None]:
+    """(pid, API URL) of a `redline serve` running for this archive and answering, else (None, None)."""
     state = _read_state(settings)
     try:
         os.kill(int(state["pid"]), 0)
     except (OSError, ValueError, KeyError, TypeError):
-        return None
+        return None, None
     api_url = state.get("api_url")
-    return api_url if isinstance(api_url, str) and healthy(api_url) else None
+    if isinstance(api_url, str) and healthy(api_url):
+        return int(state["pid"]), api_url
+    return None, None
 
 
 def _write_state(settings: Settings, api_url: str | None, *, path: Path | None = None) -> None:
@@ -102,7 +104,10 @@ def _holder(settings: Settings, *, wait: float = 3.0) -> dict:
 
 @contextmanager
 def serve_state(settings: Settings, api_url: str) -> Iterator[None]:
-    """serve.json names the API while the block runs (inside serve_claim, which removes it)."""
+    """serve.json names the API while the block runs (inside serve_claim, which removes it).
+    From then on a refresh may send SIGUSR1 to look for its run now (serve_forever): until the
+    runner listens, the signal is ignored rather than fatal."""
+    signal.signal(signal.SIGUSR1, signal.SIG_IGN)
     _write_state(settings, api_url)
     yield
 
@@ -160,6 +165,7 @@ def serve_forever(deployment_ids: dict) -> None:
 
         for sig in (signal.SIGTERM, signal.SIGINT):
             previous[sig] = signal.signal(sig, _stop)
+        previous[signal.SIGUSR1] = signal.signal(signal.SIGUSR1, lambda signum, frame: runner.wake())
 
     try:
         serve_runs(deployment_ids, on_ready=wire)
@@ -176,7 +182,7 @@ def who() -> str:
 
 
 def start_refresh(api_url: str, *, names: Sequence[str] = (), tags: Sequence[str] = (),
-                  requested_by: str | None = None, deployment: str = "monitor/all"):
+                  requested_by: str | None = None, deployment: str = "monitor/all", serve_pid: int | None = None):
     """Start a run of the served deployment with parameters, named after who asked; return it
     (a rest.FlowRunRef, not waiting). Plain HTTP: no Prefect import (redline.orchestration.rest)."""
     from redline.orchestration.rest import create_run
@@ -188,8 +194,14 @@ def start_refresh(api_url: str, *, names: Sequence[str] = (), tags: Sequence[str
         params["tags"] = list(tags)
     by = requested_by or who()
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    return create_run(api_url, deployment, parameters=params, name=f"refresh-by-{by}-{stamp}",
-                      tags=["manual-refresh", f"by:{by}"])
+    run = create_run(api_url, deployment, parameters=params, name=f"refresh-by-{by}-{stamp}",
+                     tags=["manual-refresh", f"by:{by}"])
+    if serve_pid is not None:   # look for it now (WarmRunner.wake), not at the serve loop's next poll
+        try:
+            os.kill(serve_pid, signal.SIGUSR1)
+        except OSError:
+            pass
+    return run
 
 
 def next_runs() -> dict[str, tuple[datetime, tuple[str, ...]]]:
