@@ -64,12 +64,17 @@ def _ts(s: str) -> datetime:
     return datetime.fromisoformat(s.replace("Z", "+00:00"))
 
 
-def served_run(api: str, parameters: dict, serve_pid: int) -> tuple[float, float]:
+def served_run(api: str, parameters: dict, serve: subprocess.Popen) -> tuple[float, float]:
     """One run of monitor/all, serve woken as `redline refresh` wakes it: (scheduled start to
     end, Pending to first Running) in seconds."""
     ref = create_run(api, "monitor/all", parameters=parameters, name="bench", tags=["bench"])
-    os.kill(serve_pid, signal.SIGUSR1)
-    state = wait_for_run(api, ref.id, poll=0.05, timeout=1800)
+    os.kill(serve.pid, signal.SIGUSR1)
+
+    def alive(state) -> None:
+        if serve.poll() is not None:
+            raise SystemExit(f"redline serve exited {serve.returncode} during a run")
+
+    state = wait_for_run(api, ref.id, on_poll=alive, poll=0.05, timeout=1800)
     if not state.completed:
         raise SystemExit(f"the served run ended {state.name}: {state.message}")
     run = httpx.get(f"{api}/flow_runs/{ref.id}", timeout=30).json()
@@ -141,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     memory: list[tuple[int, float, float]] = []
     try:
         api = wait_for_api(archive / ".prefect" / "serve.json", serve)
-        plan = [("cold", 0)] + [(c, rep) for rep in range(args.repeats) for c in ("steady-304", "steady-200")]
+        # the 304 cycles before the 200 ones: a cycle without validators leaves every tool none for the next
+        plan = [("cold", 0)] + [(c, rep) for c in ("steady-304", "steady-200") for rep in range(args.repeats)]
         for k, (cycle, rep) in enumerate(plan):
             conditional, share = CYCLES[cycle]
             site.control("config", conditional=int(conditional))
@@ -151,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
             got: dict[str, float] = {}
             for tool in order:
                 if tool == "served":
-                    got[tool], pending_to_running = served_run(api, {}, serve.pid)
+                    got[tool], pending_to_running = served_run(api, {}, serve)
                     first_line.append(pending_to_running)
                 else:
                     run = measured(commands[tool], env=tool_env, cwd=work, out=work / f"{cycle}-{tool}.out",
@@ -180,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
                 memory.append((i, rss_mb(serve.pid), rss_mb(fork) if fork else 0.0))
                 log(f"memory after {i} runs: serve {memory[-1][1]:.0f} MB, forkserver {memory[-1][2]:.0f} MB")
             if i < args.memory_runs:
-                served_run(api, {"sources": [name]}, serve.pid)
+                served_run(api, {"sources": [name]}, serve)
     finally:
         os.killpg(serve.pid, signal.SIGTERM)
         try:

@@ -20,8 +20,9 @@ class FakePrefect:
     """/api/health, the deployment by name, create_flow_run, and the run's state: Scheduled,
     Running, then `final` (a sequence of polls)."""
 
-    def __init__(self, final: str) -> None:
+    def __init__(self, final: str, *, busy: int = 0) -> None:
         self.states = ["SCHEDULED", "RUNNING", final]
+        self.busy = busy   # answer 503 (SQLite locked) to this many create_flow_run calls first
         self.created: list[dict] = []
         fake = self
 
@@ -51,7 +52,10 @@ class FakePrefect:
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                if self.path == f"/api/deployments/{DEPLOYMENT_ID}/create_flow_run":
+                if self.path == f"/api/deployments/{DEPLOYMENT_ID}/create_flow_run" and fake.busy:
+                    fake.busy -= 1
+                    self._send(503, {"detail": "database is locked"})
+                elif self.path == f"/api/deployments/{DEPLOYMENT_ID}/create_flow_run":
                     fake.created.append(body)
                     self._send(201, {"id": RUN_ID, "name": body["name"]})
                 else:
@@ -77,8 +81,8 @@ def served(stack):
     serve = subprocess.Popen([sys.executable, "-c", WAKEABLE], stdout=subprocess.PIPE, text=True)
     assert serve.stdout.readline().strip() == "ready"
 
-    def make(final: str = "COMPLETED") -> FakePrefect:
-        fake = FakePrefect(final)
+    def make(final: str = "COMPLETED", *, busy: int = 0) -> FakePrefect:
+        fake = FakePrefect(final, busy=busy)
         made.append(fake)
         state = stack.archive.root / ".prefect" / "serve.json"
         state.parent.mkdir(parents=True, exist_ok=True)
@@ -131,9 +135,11 @@ def test_a_served_run_that_fails_makes_refresh_and_run_exit_1_saying_why(stack, 
     assert "prefect imported: False" in r.stdout and "Traceback" not in r.stderr
 
 
-def test_run_under_serve_hands_the_cycle_over_instead_of_starting_prefect(stack, served) -> None:
-    fake = served()
+def test_run_under_serve_hands_the_cycle_over_instead_of_starting_prefect_even_if_the_server_is_busy_once(
+        stack, served) -> None:
+    fake = served(busy=1)
     r = _redline(stack, "run", "--tag", stack.registry.statements()[0].tags[0])
     assert r.returncode == 0, r.stdout + r.stderr
     assert "redline serve is running for this archive" in r.stdout and "prefect imported: False" in r.stdout
-    assert fake.created[0]["parameters"] == {"tags": [stack.registry.statements()[0].tags[0]]}
+    [body] = fake.created   # the 503 retried, once
+    assert body["parameters"] == {"tags": [stack.registry.statements()[0].tags[0]]} and fake.busy == 0

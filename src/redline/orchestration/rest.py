@@ -42,13 +42,25 @@ class RunState:
         return self.type == "COMPLETED"
 
 
-def _call(client: httpx.Client, method: str, path: str, **kwargs) -> httpx.Response:
-    try:
-        response = client.request(method, path, **kwargs)
-    except httpx.HTTPError as exc:
-        raise RedlineError(f"the Prefect API at {client.base_url} did not answer ({exc}); "
-                           "is `redline serve` still running?") from None
-    return response
+RETRY_STATUSES = frozenset({429, 502, 503})   # a busy server (SQLite locked): Prefect's own client retries these
+RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 4.0)
+
+
+def _call(client: httpx.Client, method: str, path: str, *, expect: tuple[int, ...] = (), **kwargs) -> httpx.Response:
+    """One API call, retried on a busy server; a failure is one RedlineError line."""
+    for delay in (*RETRY_DELAYS, None):
+        try:
+            response = client.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise RedlineError(f"the Prefect API at {client.base_url} did not answer ({exc}); "
+                               "is `redline serve` still running?") from None
+        if response.status_code not in RETRY_STATUSES or delay is None:
+            break
+        time.sleep(delay)
+    if response.is_success or response.status_code in expect:
+        return response
+    raise RedlineError(f"the Prefect API at {client.base_url} answered {response.status_code} to {method} "
+                       f"{path}: {response.text[:200]}")
 
 
 def _client(api_url: str) -> httpx.Client:
@@ -59,24 +71,20 @@ def create_run(api_url: str, deployment: str, *, parameters: dict, name: str, ta
     """A new flow run of `deployment` ("flow/deployment"), due now; its parameters merged by
     the server over the deployment's own."""
     with _client(api_url) as client:
-        found = _call(client, "GET", f"deployments/name/{deployment}")
+        found = _call(client, "GET", f"deployments/name/{deployment}", expect=(404,))
         if found.status_code == 404:
             raise RedlineError(f"the Prefect server at {api_url} has no deployment {deployment!r}; is "
                                "`redline serve` running for this archive?")
-        found.raise_for_status()
         now = datetime.now(timezone.utc).isoformat()
         made = _call(client, "POST", f"deployments/{found.json()['id']}/create_flow_run", json={
             "parameters": parameters, "name": name, "tags": list(tags),
             "state": {"type": "SCHEDULED", "name": "Scheduled", "state_details": {"scheduled_time": now}}})
-        made.raise_for_status()
         run = made.json()
         return FlowRunRef(id=run["id"], name=run["name"])
 
 
 def read_state(client: httpx.Client, run_id: str) -> RunState:
-    response = _call(client, "GET", f"flow_runs/{run_id}")
-    response.raise_for_status()
-    state = response.json().get("state") or {}
+    state = _call(client, "GET", f"flow_runs/{run_id}").json().get("state") or {}
     return RunState(type=state.get("type", "UNKNOWN"), name=state.get("name", "unknown"),
                     message=state.get("message") or "")
 

@@ -33,8 +33,10 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 from uuid import UUID
 
-PRELOAD = ["redline.orchestration.flows", "prefect.engine", "prefect.flow_engine",
-           "prefect.client.orchestration", "prefect.client.schemas.objects"]   # Prefect's engine and redline
+# The main module first (the `redline` script: each child would import it again, and the CLI
+# with it), then Prefect's engine and redline's flows.
+PRELOAD = ["__main__", "redline.orchestration.flows", "prefect.engine", "prefect.flow_engine",
+           "prefect.client.orchestration", "prefect.client.schemas.objects"]
 POLL_SECONDS = 0.5   # one small query of a local server; a refresh waits at most this long to start
 log = logging.getLogger("redline.serve")
 
