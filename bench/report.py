@@ -191,7 +191,9 @@ def main(argv: list[str] | None = None) -> int:
           "Other work ran on this machine at the same time, so absolute times are noisy: each number is a "
           "median over repeats, and each ratio is taken within one repeat (the tools ran back to back on "
           "the same pages) before its median is taken.", "",
-          "## Targets", "", *targets(doc), ""]
+          "## Targets", "", *targets(doc), "",
+          "The targets of served cycles, of `redline refresh NAME --wait` and of `serve`'s memory (issue 14) "
+          "are in \"A cycle under `redline serve`\" below, measured within that one run.", ""]
     analysis = Path(args.analysis)
     if analysis.exists():
         md += [analysis.read_text(encoding="utf-8").rstrip(), ""]
