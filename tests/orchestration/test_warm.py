@@ -150,3 +150,82 @@ def test_stopping_serve_cancels_the_run_in_progress_and_leaves_the_schedule_alon
     final = _state(client, run.id)
     assert final.is_cancelled() and "SIGTERM" in final.message
     assert client.read_deployment(deployment).paused is False
+
+
+def test_redline_serve_cancels_a_run_on_prefects_cli_and_a_sigterm_leaves_no_run_running(tmp_path) -> None:
+    """The whole `redline serve`: 20 slow sources (a 0.5 s host delay: a run of ~10 s)."""
+    import json
+    import re
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from redline.demo.loopback import LoopbackSite
+    from redline.orchestration.rest import _client, read_state
+
+    bin_dir = Path(sys.executable).parent
+    with LoopbackSite() as site:
+        for k in range(20):
+            site.put(f"/s{k}.html", f"<html><body><div class='article'><p>Statement {k}.</p></div></body></html>"
+                     .encode())
+        registry = tmp_path / "sources.toml"
+        registry.write_text("\n".join(f'[[source]]\nname = "s{k}"\nurl = "{site.url(f"/s{k}.html")}"\n'
+                                      f'profile = "generic"\n' for k in range(20)), encoding="utf-8")
+        root = tmp_path / "archive"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "REDLINE_"))}
+        env.update(REDLINE_HOST_DELAY="0.5", REDLINE_HOST_CONCURRENCY="1", REDLINE_ALLOW_PRIVATE="loopback",
+                   COLUMNS="200")
+        loc = ["--archive", str(root), "--sources", str(registry)]
+        log = open(tmp_path / "serve.log", "w")
+        serve = subprocess.Popen([str(bin_dir / "redline"), "serve", "--no-ui", *loc], stdout=log,
+                                 stderr=subprocess.STDOUT, env=env, stdin=subprocess.DEVNULL)
+        try:
+            state_file = root / ".prefect" / "serve.json"
+            deadline = time.monotonic() + 240
+            while not state_file.exists() and time.monotonic() < deadline and serve.poll() is None:
+                time.sleep(0.2)
+            api = json.loads(state_file.read_text())["api_url"]
+
+            def refresh_started() -> str:
+                r = subprocess.run([str(bin_dir / "redline"), "refresh", "--all", *loc], capture_output=True,
+                                   text=True, env=env, timeout=120, stdin=subprocess.DEVNULL)
+                assert r.returncode == 0, r.stdout + r.stderr
+                return re.search(r"\(([0-9a-f-]{36})\)", r.stdout).group(1)
+
+            def wait_state(run_id: str, done, timeout: float = 60.0):
+                with _client(api) as client:
+                    end = time.monotonic() + timeout
+                    while time.monotonic() < end:
+                        state = read_state(client, run_id)
+                        if done(state):
+                            return state
+                        time.sleep(0.1)
+                raise AssertionError(f"run {run_id} still {state.name}")
+
+            first = refresh_started()
+            wait_state(first, lambda s: s.type == "RUNNING")
+            r = subprocess.run([str(bin_dir / "prefect"), "flow-run", "cancel", first], capture_output=True,
+                               text=True, env={**env, "PREFECT_API_URL": api}, timeout=120)
+            asked = time.monotonic()   # the CLI set Cancelling (after its own ~2 s of imports)
+            assert r.returncode == 0, r.stdout + r.stderr
+            cancelled = wait_state(first, lambda s: s.final, timeout=10)
+            took = time.monotonic() - asked
+            print(f"\n`prefect flow-run cancel` returned to Cancelled: {took:.2f} s")
+            assert cancelled.type == "CANCELLED" and took < 5.0
+
+            second = refresh_started()   # serve goes on after the cancel
+            wait_state(second, lambda s: s.type == "RUNNING")
+        finally:
+            serve.send_signal(signal.SIGTERM)
+            code = serve.wait(timeout=60)
+            log.close()
+    out = (tmp_path / "serve.log").read_text()
+    assert code == 0 and "Traceback" not in out and "stopped; schedules stay active" in out, out
+    db = sqlite3.connect(root / ".prefect" / "prefect.db")
+    ended = db.execute("SELECT r.state_type, s.message FROM flow_run r JOIN flow_run_state s ON s.id = r.state_id "
+                       "WHERE r.name LIKE 'refresh-by-%' ORDER BY r.created").fetchall()
+    assert [t for t, _ in ended] == ["CANCELLED", "CANCELLED"], ended
+    assert "SIGTERM" in ended[1][1] and "SIGTERM" not in (ended[0][1] or ""), ended   # the stop says why
+    assert [p for (p,) in db.execute("SELECT paused FROM deployment")] == [0, 0]
