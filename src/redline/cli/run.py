@@ -134,9 +134,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser("run", help="run one monitoring cycle through Prefect and print a summary",
                          description="Check sources once (all enabled statements by default) through the "
-                                     "Prefect `monitor` flow (a run of the running `redline serve` when there is "
-                                     "one for the archive, else in this process); print a summary table (when more than "
-                                     f"{FULL_TABLE_MAX} sources were checked, only those with news, and the totals).")
+                                     "Prefect `monitor` flow (a run of the running `redline serve` when there "
+                                     "is one for the archive, else in this process); print a summary table (when "
+                                     f"more than {FULL_TABLE_MAX} sources were checked, only those with news, and the totals).")
     run.add_argument("--source", action="append", metavar="NAME", help="check this source (repeatable)")
     run.add_argument("--tag", action="append", metavar="TAG", help="check sources with this tag (repeatable)")
     add_location_args(run)

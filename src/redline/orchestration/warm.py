@@ -37,7 +37,7 @@ from uuid import UUID
 # with it), then Prefect's engine and redline's flows.
 PRELOAD = ["__main__", "redline.orchestration.flows", "prefect.engine", "prefect.flow_engine",
            "prefect.client.orchestration", "prefect.client.schemas.objects"]
-POLL_SECONDS = 0.5   # one small query of a local server; a refresh waits at most this long to start
+POLL_SECONDS = 0.5   # one small query of a local server (a refresh does not wait for it: it wakes the loop)
 log = logging.getLogger("redline.serve")
 
 
@@ -50,8 +50,10 @@ def execute(target: str, flow_run_json: str) -> None:
     would, minus the imports."""
     import gc
     import importlib
+    import signal
 
-    gc.freeze()   # the forkserver's imports, out of the collector's reach (as cli's settle(): a cold cycle ran 3x slower)
+    gc.freeze()   # the preloaded objects out of the collector's reach (as cli's settle()): a cold cycle ran 2x slower
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # a Ctrl-C on the terminal is for serve, which stops the run
     from prefect.client.schemas.objects import FlowRun
     from prefect.engine import handle_engine_signals
     from prefect.flow_engine import run_flow
@@ -95,12 +97,11 @@ class Active:
 class WarmRunner:
     """Execute the runs of `deployments` (deployment id -> the flow's "module:name") until stop()."""
 
-    def __init__(self, deployments: Mapping[UUID, str], *, poll: float = POLL_SECONDS,
-                 context: Any = None, client: Any = None) -> None:
+    def __init__(self, deployments: Mapping[UUID, str], *, poll: float = POLL_SECONDS, context: Any = None) -> None:
         self.deployments = dict(deployments)
         self.poll = poll
         self.context = context or forkserver()
-        self.client = client
+        self.client: Any = None   # Prefect's sync client, while run_forever runs
         self.active: dict[UUID, Active] = {}
         self.stopping: str | None = None
         self.woken = False
