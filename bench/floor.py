@@ -7,7 +7,8 @@ settings (timeout, headers, no redirect following), --concurrency threads,
 conditional GETs from the ETag / Last-Modified kept in --state (a JSON file,
 as the tool's memory between cycles), charset decoding and
 redline.text.normalize.normalize with the page's profile for each 200. No archive,
-no diff, no Prefect. Prints one JSON line: pages, statuses, seconds.
+no diff, no Prefect. With --fetch-only, the physical floor: the conditional GETs alone
+(no decoding, no parse). Prints one JSON line: pages, statuses, seconds.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state", required=True)
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=20.0)
+    parser.add_argument("--fetch-only", action="store_true", help="no decoding, no parse: the physical floor")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     jobs = json.loads(Path(args.jobs).read_text())
@@ -49,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
         r = client.get(url, headers=headers)
         if r.status_code != 200:
             return url, r.status_code, 0
+        if args.fetch_only:
+            state[url] = {"etag": r.headers.get("etag"), "last_modified": r.headers.get("last-modified")}
+            return url, 200, len(r.content)
         text, _, _ = decode_body(r.content, r.headers.get("content-type"))
         chars = len(normalize(text, profile=profile, url=url).text)
         state[url] = {"etag": r.headers.get("etag"), "last_modified": r.headers.get("last-modified")}

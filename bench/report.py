@@ -191,7 +191,9 @@ def main(argv: list[str] | None = None) -> int:
           "Other work ran on this machine at the same time, so absolute times are noisy: each number is a "
           "median over repeats, and each ratio is taken within one repeat (the tools ran back to back on "
           "the same pages) before its median is taken.", "",
-          "## Targets", "", *targets(doc), ""]
+          "## Targets", "", *targets(doc), "",
+          "The targets of served cycles, of `redline refresh NAME --wait` and of `serve`'s memory (issue 14) "
+          "are in \"A cycle under `redline serve`\" below, measured within that one run.", ""]
     analysis = Path(args.analysis)
     if analysis.exists():
         md += [analysis.read_text(encoding="utf-8").rstrip(), ""]
@@ -204,9 +206,10 @@ def main(argv: list[str] | None = None) -> int:
            f"{doc['latency']:g} s, {doc['change_share']:.0%} of pages reworded in a steady cycle)",
            "- the fixed cost of a run: `.venv/bin/python bench/bench_fixed.py --runs 5` (each tool on one "
            "source, and the imports alone)",
-           "- served vs one-shot: `.venv/bin/python bench/bench_served.py --pages 1000 --repeats 3` (an "
-           "unchanged cycle as a run of the deployment `redline serve` serves, and as `redline run`, on one "
-           "archive)",
+           "- served: `.venv/bin/python bench/bench_served.py --pages 1000 --repeats 3` (cycles as runs of the "
+           "deployment `redline serve` serves, warm, against urlwatch, the floor and the physical floor "
+           "(`floor.py --fetch-only`: the conditional GETs alone) on one site; `redline refresh NAME --wait`; "
+           "serve's memory over 100 served runs)",
            "- the checks alone: `.venv/bin/python bench/bench_checks.py --pages 1000 --repeats 3` "
            "(redline.monitor.check.check_batch timed in one process: no interpreter start, imports, Prefect or "
            "summary; the per-check part of a cycle)",

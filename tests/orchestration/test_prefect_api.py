@@ -18,20 +18,6 @@ def test_a_foreground_flow_run_sends_no_heartbeats_unless_they_are_configured() 
         assert get_current_settings().flows.heartbeat_frequency == 60
 
 
-def test_the_served_runner_looks_for_runs_every_two_seconds_unless_configured() -> None:
-    """Prefect's 10 s made a refresh wait up to 10 s before it started (bench/bench_served.py)."""
-    from prefect.runner import Runner
-    from prefect.settings import PREFECT_RUNNER_POLL_FREQUENCY, temporary_settings
-
-    from redline.orchestration.serve import RUNNER_POLL_SECONDS, runner_poll
-
-    assert Runner().query_seconds == 10  # Prefect's default
-    with runner_poll():
-        assert Runner().query_seconds == RUNNER_POLL_SECONDS == 2
-    with temporary_settings(updates={PREFECT_RUNNER_POLL_FREQUENCY: 30}), runner_poll():
-        assert Runner().query_seconds == 30
-
-
 def test_the_first_command_into_a_new_archive_folder_prints_no_prefect_home_warning(tmp_path) -> None:
     """Prefect makes its home at import without the parents; redline makes it first."""
     import os

@@ -61,15 +61,15 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     with Archive(settings.archive) as archive:
         prepare_archive(archive, registry)
     quiet_prefect_env(settings.archive / ".prefect", verbose=args.verbose)
-    from redline.orchestration.serve import build_deployments, serve_claim, serve_forever, serve_state
+    from redline.orchestration.serve import (apply_deployments, build_deployments, serve_claim, serve_forever,
+                                             serve_state)
 
     own_ui = not args.no_ui and not os.environ.get("PREFECT_API_URL")   # a server of our own, with its UI
     with serve_claim(settings):  # the second serve of an archive refuses here, in one line
         console.print("starting Prefect (a local server unless PREFECT_API_URL is set)…", highlight=False)
         with prefect_api(settings.archive / ".prefect", ui=not args.no_ui) as api_url:
             deployments = build_deployments(schedules, settings)
-            for deployment in deployments:  # registered before serve.json says we're up
-                deployment.apply()
+            deployment_ids = apply_deployments(deployments)  # registered before serve.json says we're up
             table = Grid(f"redline serve — Prefect API {api_url}", (
                 Column("deployment", priority=0), Column("schedule", priority=0, flex=True),
                 Column("parameters", priority=1, flex=True)))
@@ -84,7 +84,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
                     console.print(line, highlight=False)
                 console.print("manual refresh: redline refresh [NAME ... | --tag TAG | --all]  ·  stop: Ctrl-C",
                               highlight=False)
-                serve_forever(deployments)
+                serve_forever(deployment_ids)
     console.print("stopped; schedules stay active for the next `redline serve`")
     return 0
 
@@ -100,33 +100,19 @@ def serve_addresses(api_url: str, *, ui: bool, browse: int | None, feed) -> list
     return lines
 
 
-def _selected(settings: Settings, registry, names, tags) -> list:
-    """Registry and discovered sources matching names/tags (unknown ones fail in one line)."""
-    from redline.monitor.select import check_selection, select_sources
-    from redline.store.sqlite import Archive
-
-    if not (settings.archive / "index.sqlite").exists():
-        check_selection(registry, settings.archive, names, tags)  # a lost index is refused here
-        return registry.select(names=names, tags=tags)
-    with Archive(settings.archive) as archive:
-        return select_sources(archive, registry, names, tags)
-
-
 def _cmd_refresh(args: argparse.Namespace) -> int:
+    from redline.cli.run import selected_sources, wait_served_and_print
     from redline.monitor.report import print_summary
-    from redline.monitor.status import outcomes_from_captures
     from redline.orchestration.api import quiet_prefect_env
     from redline.registry.load import load_registry
-    from redline.store.sqlite import Archive
 
     settings = _settings(args)
     registry = load_registry(settings.sources)
     if not (args.names or args.tag or args.all):
         raise ConfigError("say what to refresh: source NAMEs, --tag TAG, or --all")
-    selected = _selected(settings, registry, args.names or (), args.tag or ())
+    selected = selected_sources(settings, registry, args.names or (), args.tag or ())
     quiet_prefect_env(settings.archive / ".prefect")
     from redline.orchestration.refresh import refresh
-    from redline.orchestration.serve import wait_for_run
 
     started = datetime.now(timezone.utc).replace(microsecond=0)
     done = refresh(settings, names=args.names or (), tags=args.tag or (),
@@ -140,25 +126,8 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
     console.print(f"started flow run {run.name} ({run.id}) on {api}", highlight=False)
     if not args.wait:
         return 0
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    names = [s.name for s in selected]
-    with Archive(settings.archive) as archive, Progress(
-            TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} sources"),
-            TimeElapsedColumn(), console=console) as progress:
-        task = progress.add_task("queued", total=len(names))
-
-        def poll(state: str) -> None:
-            progress.update(task, description=state.lower(),
-                            completed=len(archive.captures_since(started, names)))
-
-        state = wait_for_run(run.id, on_poll=poll)
-        poll(state.name)
-        outcomes = outcomes_from_captures(archive.captures_since(started, names))
-    (err_console if args.json else console).print(f"flow run {run.name}: {state.name.lower()}", highlight=False)
-    print_summary(console, outcomes, title=f"refresh ({state.name.lower()})", all_rows=args.all_rows,
-                  as_json=args.json)
-    return 0 if state.is_completed() else 1
+    return wait_served_and_print(settings, api, run, names=[s.name for s in selected], started=started,
+                                 title="refresh", all_rows=args.all_rows, as_json=args.json)
 
 
 def _cmd_status(args: argparse.Namespace) -> int:

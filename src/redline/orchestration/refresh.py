@@ -8,12 +8,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from redline.core.config import Settings
-from redline.monitor.cycle import CycleReport, run_cycle
+
 from redline.orchestration.api import point_at
-from redline.orchestration.serve import running_api, start_refresh
+from redline.orchestration.serve import running_serve, start_refresh
+
+if TYPE_CHECKING:   # the cycle's modules cost ~0.5 s of imports: only when it runs here
+    from redline.monitor.cycle import CycleReport
 
 IN_PROCESS = "in-process check (no redline serve running)"
 
@@ -36,11 +39,16 @@ class Refresh:
 
 
 def served_api(settings: Settings) -> str | None:
-    """The API of the `redline serve` running for this archive (and use it from now on), or None."""
-    api = running_api(settings)
+    """The API of the `redline serve` running for this archive (and use it from now on, should
+    Prefect be imported later), or None."""
+    return _served(settings)[1]
+
+
+def _served(settings: Settings) -> tuple[int | None, str | None]:
+    pid, api = running_serve(settings)
     if api is not None:
         point_at(api)
-    return api
+    return pid, api
 
 
 def refresh(settings: Settings, *, names: Sequence[str] = (), tags: Sequence[str] = (),
@@ -52,13 +60,16 @@ def refresh(settings: Settings, *, names: Sequence[str] = (), tags: Sequence[str
     return at once (the caller may wait for it). Not served: run one cycle here, in a daemon
     thread when `background` (the web view must answer now), else before returning.
     `announce` hears, first, which of the two it is."""
-    api = served_api(settings)
+    pid, api = _served(settings)
     if api is not None:
         if announce:
             announce(f"a run of the served deployment on {api}")
-        return Refresh(api_url=api, flow_run=start_refresh(names=names, tags=tags, requested_by=requested_by))
+        return Refresh(api_url=api, flow_run=start_refresh(api, names=names, tags=tags,
+                                                                 requested_by=requested_by, serve_pid=pid))
     if announce:
         announce("no `redline serve` is running for this archive: refreshing in this process")
+    from redline.monitor.cycle import run_cycle
+
     cycle = dict(names=names, tags=tags, run_id=run_id)
     if background:
         threading.Thread(target=run_cycle, args=(settings,), kwargs=cycle, daemon=True,

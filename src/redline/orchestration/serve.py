@@ -14,7 +14,6 @@ import json
 import os
 import signal
 import time
-import warnings
 from contextlib import ExitStack, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -44,15 +43,17 @@ def _read_state(settings: Settings, path: Path | None = None) -> dict:
     return state if isinstance(state, dict) else {}
 
 
-def running_api(settings: Settings) -> str | None:
-    """The API URL of a `redline serve` running for this archive, if one answers."""
+def running_serve(settings: Settings) -> tuple[int | None, str | None]:
+    """(pid, API URL) of a `redline serve` running for this archive and answering, else (None, None)."""
     state = _read_state(settings)
     try:
         os.kill(int(state["pid"]), 0)
     except (OSError, ValueError, KeyError, TypeError):
-        return None
+        return None, None
     api_url = state.get("api_url")
-    return api_url if isinstance(api_url, str) and healthy(api_url) else None
+    if isinstance(api_url, str) and healthy(api_url):
+        return int(state["pid"]), api_url
+    return None, None
 
 
 def _write_state(settings: Settings, api_url: str | None, *, path: Path | None = None) -> None:
@@ -103,7 +104,10 @@ def _holder(settings: Settings, *, wait: float = 3.0) -> dict:
 
 @contextmanager
 def serve_state(settings: Settings, api_url: str) -> Iterator[None]:
-    """serve.json names the API while the block runs (inside serve_claim, which removes it)."""
+    """serve.json names the API while the block runs (inside serve_claim, which removes it).
+    From then on a refresh may send SIGUSR1 to look for its run now (serve_forever): until the
+    runner listens, the signal is ignored rather than fatal."""
+    signal.signal(signal.SIGUSR1, signal.SIG_IGN)
     _write_state(settings, api_url)
     yield
 
@@ -140,45 +144,34 @@ def build_deployments(schedules: Sequence[Schedule], settings: Settings) -> list
     return deployments
 
 
-RUNNER_POLL_SECONDS = 2  # Prefect's default, 10 s, is how long a refresh may wait before it starts
+def apply_deployments(deployments: list) -> dict:
+    """Register the deployments with the server (schedules active); deployment id -> the flow
+    to run ("module:name", redline.orchestration.warm.FLOWS)."""
+    from redline.orchestration.warm import FLOWS
+
+    return {deployment.apply(): FLOWS[deployment.flow_name] for deployment in deployments}
 
 
-@contextmanager
-def runner_poll() -> Iterator[None]:
-    """How often the runner asks the server for runs to start: every RUNNER_POLL_SECONDS,
-    unless PREFECT_RUNNER_POLL_FREQUENCY is configured (environment or Prefect profile).
-    Measured on 1,000 sources (bench/bench_served.py), Prefect's 10 s made a `redline refresh
-    --wait` of an unchanged cycle take 10.5 s, of which the run itself was 3.4 s; one poll of a
-    local server is one small query."""
-    from prefect.settings import (
-        PREFECT_RUNNER_POLL_FREQUENCY,
-        get_current_settings,
-        temporary_settings,
-    )
+def serve_forever(deployment_ids: dict) -> None:
+    """Execute the deployments' runs warm (redline.orchestration.warm) until Ctrl-C or SIGTERM;
+    the runs still going then end Cancelled, and the schedules stay active."""
+    from redline.orchestration.warm import serve_runs
 
-    configured = "poll_frequency" in get_current_settings().runner.model_fields_set
-    with temporary_settings(updates={} if configured else {PREFECT_RUNNER_POLL_FREQUENCY: RUNNER_POLL_SECONDS}):
-        yield
+    previous: dict = {}
 
+    def wire(runner) -> None:
+        def _stop(signum: int, frame: object) -> None:
+            runner.stop(f"redline serve stopped ({signal.Signals(signum).name})")
 
-def serve_forever(deployments: list) -> None:
-    """Serve until Ctrl-C or SIGTERM; schedules stay active afterwards (pause_on_shutdown=False)."""
-    from prefect import serve
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            previous[sig] = signal.signal(sig, _stop)
+        previous[signal.SIGUSR1] = signal.signal(signal.SIGUSR1, lambda signum, frame: runner.wake())
 
-    def _term(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, _term)
     try:
-        with warnings.catch_warnings():
-            # Prefect's own SIGTERM handler calls an async stop() without awaiting it, then sys.exit(0)
-            warnings.filterwarnings("ignore", message="coroutine 'Runner.astop' was never awaited")
-            with runner_poll():
-                serve(*deployments, pause_on_shutdown=False, print_starting_message=False)
-    except (KeyboardInterrupt, SystemExit):
-        pass
+        serve_runs(deployment_ids, on_ready=wire)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def who() -> str:
@@ -188,10 +181,11 @@ def who() -> str:
         return "unknown"
 
 
-def start_refresh(*, names: Sequence[str] = (), tags: Sequence[str] = (), requested_by: str | None = None,
-                  deployment: str = "monitor/all"):
-    """Start a run of the served deployment with parameters; return the flow run (not waiting)."""
-    from prefect.deployments import run_deployment
+def start_refresh(api_url: str, *, names: Sequence[str] = (), tags: Sequence[str] = (),
+                  requested_by: str | None = None, deployment: str = "monitor/all", serve_pid: int | None = None):
+    """Start a run of the served deployment with parameters, named after who asked; return it
+    (a rest.FlowRunRef, not waiting). Plain HTTP: no Prefect import (redline.orchestration.rest)."""
+    from redline.orchestration.rest import create_run
 
     params: dict = {}
     if names:
@@ -200,31 +194,14 @@ def start_refresh(*, names: Sequence[str] = (), tags: Sequence[str] = (), reques
         params["tags"] = list(tags)
     by = requested_by or who()
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    from prefect.exceptions import ObjectNotFound
-
-    try:
-        return run_deployment(deployment, parameters=params, timeout=0, as_subflow=False,
-                              flow_run_name=f"refresh-by-{by}-{stamp}", tags=["manual-refresh", f"by:{by}"])
-    except ObjectNotFound:
-        raise RedlineError(f"the Prefect server has no deployment {deployment!r}; is `redline serve` "
-                           "running for this archive?") from None
-
-
-def wait_for_run(flow_run_id, *, on_poll=None, timeout: float = 3600, poll: float = 1.0):
-    """Poll a flow run until it ends; call on_poll(state_name) each time; return its final state."""
-    from prefect.client.orchestration import get_client
-
-    deadline = time.monotonic() + timeout
-    with get_client(sync_client=True) as client:
-        while True:
-            run = client.read_flow_run(flow_run_id)
-            if on_poll:
-                on_poll(run.state.name if run.state else "unknown")
-            if run.state and run.state.is_final():
-                return run.state
-            if time.monotonic() > deadline:
-                raise RedlineError(f"flow run {flow_run_id} did not finish within {timeout:.0f} s")
-            time.sleep(poll)
+    run = create_run(api_url, deployment, parameters=params, name=f"refresh-by-{by}-{stamp}",
+                     tags=["manual-refresh", f"by:{by}"])
+    if serve_pid is not None:   # look for it now (WarmRunner.wake), not at the serve loop's next poll
+        try:
+            os.kill(serve_pid, signal.SIGUSR1)
+        except OSError:
+            pass
+    return run
 
 
 def next_runs() -> dict[str, tuple[datetime, tuple[str, ...]]]:
