@@ -13,6 +13,8 @@ from redline.monitor.check import check_batch
 from redline.alerts.delivery import deliver_pending
 from redline.store.verify import verify_archive
 
+pytestmark = pytest.mark.sqlite_only  # verify reads index.sqlite (on PostgreSQL: next step)
+
 WORDING = ("should play a leading role", "should play a central role")
 
 

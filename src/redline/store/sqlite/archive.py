@@ -1,17 +1,20 @@
-"""The SQLite + folder backend of the store (the embedded default): the Archive class."""
+"""The Archive class: the index in SQLite (the embedded default: index.sqlite in the archive
+folder) or in PostgreSQL ($REDLINE_STORE=postgresql://..., redline.store.postgres), one set of
+record modules for both; the blobs (WARC files, texts, feeds, alert logs) in the folder."""
 from __future__ import annotations
 
 import json
 import os
 import sqlite3
 import threading
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 from redline.core.errors import ArchiveError, NotFoundError
 from redline.core.model import Source
+from redline.store.locks import DEFAULT_WAIT, file_lock
 from redline.store.types import (SourceState)
 from redline.store.sqlite.alerts import AlertRecords
 from redline.store.sqlite.checks import CheckRecords
@@ -22,6 +25,7 @@ from redline.store.sqlite.schema import SCHEMA, _migrate, _remember_url
 
 
 ENV_INDEX_WAIT = "REDLINE_INDEX_WAIT"
+ENV_STORE = "REDLINE_STORE"  # postgresql://user@host:port/db: the index in PostgreSQL (default: index.sqlite)
 INDEX_NAME = "index.sqlite"
 REBUILD_HINT = "rebuild it from the WARC files with `redline rebuild-index --archive {root}`"
 
@@ -47,6 +51,15 @@ def index_wait() -> float:
         return float(os.environ.get(ENV_INDEX_WAIT) or 60)
     except ValueError:
         raise ArchiveError(f"{ENV_INDEX_WAIT}={os.environ[ENV_INDEX_WAIT]!r} is not a number of seconds") from None
+
+
+def store_url() -> str | None:
+    """Where the index lives when not in the folder ($REDLINE_STORE), or None: index.sqlite."""
+    url = (os.environ.get(ENV_STORE) or "").strip()
+    if url and not url.startswith(("postgresql://", "postgres://")):
+        raise ArchiveError(f"{ENV_STORE}={url!r} is not a postgresql:// URL; leave it unset for the "
+                           "SQLite index in the archive folder")
+    return url or None
 
 
 def index_error(exc: sqlite3.OperationalError, root: Path) -> ArchiveError:
@@ -90,13 +103,21 @@ def index_reads_fine(path: Path) -> bool:
 class Archive(CheckRecords, ListingRecords, AlertRecords, SearchRecords):
     """An archive rooted at a folder. Safe to share between threads."""
 
-    def __init__(self, root: Path | str, *, index: str = INDEX_NAME, durable: bool = True) -> None:
+    def __init__(self, root: Path | str, *, index: str = INDEX_NAME, durable: bool = True,
+                 store: str | None = None) -> None:
         """Open (or, in a new folder, create) the archive at `root`. A folder that holds WARC files,
         texts or an alert log but no index lost it: it is refused, never started afresh (a new
         history would reuse alert ids that feed readers have seen). `index` names another index
         file in the folder (redline.monitor.rebuild builds one beside the old); `durable=False`
-        leaves out the fsync of each commit (for an index nothing reads until it is complete)."""
+        leaves out the fsync of each commit (for an index nothing reads until it is complete).
+        `store` (default $REDLINE_STORE): a postgresql:// URL, the index in that database."""
         self.root = Path(root)
+        self._lock = threading.RLock()
+        self._pg = None
+        url = store or store_url()
+        if url:
+            self._open_postgres(url, index)
+            return
         lost = lost_index(self.root) if index == INDEX_NAME else None
         if lost is not None:
             raise lost
@@ -118,8 +139,33 @@ class Archive(CheckRecords, ListingRecords, AlertRecords, SearchRecords):
             raise ArchiveError(f"cannot open the archive at {self.root}: {exc}") from None
         except (OSError, sqlite3.Error) as exc:
             raise ArchiveError(f"cannot open the archive at {self.root}: {exc}") from None
-        self._lock = threading.RLock()
         self._backfill_search()
+
+    def _open_postgres(self, url: str, index: str) -> None:
+        from redline.store.postgres.connection import connect
+
+        if index != INDEX_NAME:
+            raise ArchiveError("rebuild-index rebuilds an SQLite index only; unset REDLINE_STORE to rebuild the "
+                               f"index of the archive folder {self.root}")
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ArchiveError(f"cannot open the archive at {self.root}: {exc.strerror or exc}") from None
+        self._pg = self._db = connect(url, wait=index_wait())
+
+    @property
+    def backend(self) -> str:
+        """Where the index is: "sqlite" (index.sqlite in the folder) or "postgresql"."""
+        return "sqlite" if self._pg is None else "postgresql"
+
+    def lock(self, name: str, *, wait: float = DEFAULT_WAIT, what: str = "") -> AbstractContextManager[None]:
+        """An exclusive lock between runs, by name ("source-s1"): an flock of <archive>/locks/NAME.lock,
+        or on PostgreSQL an advisory lock (runs on several machines share it)."""
+        if self._pg is None:
+            return file_lock(self.root / "locks" / f"{name}.lock", wait=wait, what=what)
+        from redline.store.postgres.locks import advisory_lock
+
+        return advisory_lock(self._pg, name, wait=wait, what=what, serialized=lambda: self._lock)
 
     # -- plumbing ---------------------------------------------------------
 
@@ -136,6 +182,10 @@ class Archive(CheckRecords, ListingRecords, AlertRecords, SearchRecords):
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
+            if self._pg is not None:
+                with self._pg.write() as db:
+                    yield db
+                return
             try:
                 self._db.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
@@ -162,6 +212,8 @@ class Archive(CheckRecords, ListingRecords, AlertRecords, SearchRecords):
 
     def _query(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
         with self._lock:
+            if self._pg is not None:
+                return self._pg.execute(sql, params).fetchall()
             try:
                 return self._db.execute(sql, params).fetchall()
             except sqlite3.OperationalError as exc:

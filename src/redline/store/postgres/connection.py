@@ -1,0 +1,145 @@
+"""The index on PostgreSQL: one connection that runs the record modules' SQL (through the
+dialect layer) with the calls they make of a sqlite3 connection (execute -> a cursor with
+fetchone / fetchall / lastrowid / rowcount), write transactions that take turns as SQLite's
+BEGIN IMMEDIATE does (a transaction-level advisory lock), and errors in one line."""
+from __future__ import annotations
+
+import hashlib
+import re
+from contextlib import contextmanager
+from typing import Iterator, Sequence
+
+from redline.core.errors import ArchiveError
+from redline.store.postgres.dialect import Row, explicit_id_table, row_factory, translate
+from redline.store.postgres.schema import SCHEMA
+from redline.store.sqlite.schema import SCHEMA_VERSION
+
+SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres(url: str | None) -> bool:
+    return bool(url) and url.startswith(SCHEMES)
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", url)
+
+
+def lock_key(name: str) -> int:
+    """A signed 64-bit advisory lock key for a name (the first 8 bytes of its sha256)."""
+    return int.from_bytes(hashlib.sha256(f"redline:{name}".encode("utf-8")).digest()[:8], "big", signed=True)
+
+
+WRITE_KEY = lock_key("index-write")    # every write transaction: one at a time, as in SQLite
+SCHEMA_KEY = lock_key("index-schema")  # creating the tables
+
+
+class Cursor:
+    """What a record module reads of a sqlite3 cursor."""
+
+    def __init__(self, rows: list[Row], rowcount: int, lastrowid: int | None) -> None:
+        self._rows, self.rowcount, self.lastrowid = rows, rowcount, lastrowid
+
+    def fetchone(self) -> Row | None:
+        return self._rows[0] if self._rows else None
+
+    def fetchall(self) -> list[Row]:
+        return self._rows
+
+    def __iter__(self) -> Iterator[Row]:
+        return iter(self._rows)
+
+
+class PgIndex:
+    """An archive's index in a PostgreSQL database (the caller serializes calls: Archive._lock)."""
+
+    def __init__(self, url: str, *, wait: float) -> None:
+        import psycopg
+
+        self.url, self._psycopg = url, psycopg
+        try:
+            self._conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        except psycopg.Error as exc:
+            raise ArchiveError(f"cannot open the archive index at {redact(url)}: {_first_line(exc)}") from None
+        self._conn.row_factory = row_factory
+        self.execute("SELECT set_config('lock_timeout', ?, false)", (f"{int(wait * 1000)}ms",))
+        self.wait = wait
+        with self.write(key=SCHEMA_KEY):
+            self._conn.execute(SCHEMA)
+            current = int(self.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
+        if current > SCHEMA_VERSION:
+            self.close()
+            raise ArchiveError(f"the archive index at {redact(url)} is schema version {current}, newer than this "
+                               f"redline reads ({SCHEMA_VERSION}); upgrade redline")
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> Cursor:
+        statement, returns_id = translate(sql)
+        try:
+            cur = self._conn.execute(statement, tuple(params))
+            rows = cur.fetchall() if cur.description is not None else []
+            table = explicit_id_table(sql)
+            if table:  # an id given by the caller (an alert put back from its log): the sequence moves past it
+                self._conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                   f"(SELECT MAX(id) FROM {table}))")
+        except self._psycopg.Error as exc:
+            raise self.error(exc) from None
+        if returns_id:
+            return Cursor([], cur.rowcount, rows[0][0] if rows else None)
+        return Cursor(rows, cur.rowcount, None)
+
+    def error(self, exc: Exception) -> ArchiveError:
+        """One line for what PostgreSQL said: a lock held too long, a lost server, or the error as it is."""
+        errors = self._psycopg.errors
+        if isinstance(exc, (errors.LockNotAvailable, errors.QueryCanceled)):
+            return ArchiveError(f"the archive index at {redact(self.url)} is locked by another process (waited "
+                                f"{self.wait:g} s, REDLINE_INDEX_WAIT); nothing of this was written, the next run "
+                                "does it again")
+        if isinstance(exc, errors.DiskFull):
+            return ArchiveError(f"the disk of the archive index at {redact(self.url)} is full; nothing of this was "
+                                "written; free some space and run again")
+        return ArchiveError(f"the archive index at {redact(self.url)}: {_first_line(exc)}")
+
+    @contextmanager
+    def write(self, *, key: int = WRITE_KEY) -> Iterator["PgIndex"]:
+        """One write transaction, after every other one (the advisory lock is dropped at its end)."""
+        self.execute("BEGIN")
+        try:
+            self.execute("SELECT pg_advisory_xact_lock(?)", (key,))
+            yield self
+        except BaseException:
+            self._rollback()
+            raise
+        try:
+            self.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        try:
+            self._conn.execute("ROLLBACK")
+        except self._psycopg.Error:
+            pass  # the connection is gone: the server rolled it back
+
+    def try_lock(self, key: int) -> bool:
+        """Take a session-level advisory lock if it is free (held until unlock or the connection ends)."""
+        return bool(self.execute("SELECT pg_try_advisory_lock(?) AS got", (key,)).fetchone()[0])
+
+    def unlock(self, key: int) -> None:
+        self.execute("SELECT pg_advisory_unlock(?)", (key,))
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def connect(url: str, *, wait: float) -> PgIndex:
+    return PgIndex(url, wait=wait)
+
+
+__all__ = ["Cursor", "PgIndex", "SCHEMES", "WRITE_KEY", "connect", "is_postgres", "lock_key", "redact"]
