@@ -8,6 +8,8 @@ import sqlite3
 import threading
 import time
 
+import pytest
+
 
 from redline.monitor.check import check_batch
 from redline.store.sqlite import Archive

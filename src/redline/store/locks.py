@@ -86,9 +86,11 @@ def file_lock(path: Path, *, wait: float = DEFAULT_WAIT, what: str = "") -> Iter
 def named_lock(where: Any, name: str, *, wait: float, what: str) -> AbstractContextManager[None]:
     """The lock `name` of an archive: `where` is the archive (its backend's lock: an flock in its
     folder, or a PostgreSQL advisory lock) or its folder (an flock of <folder>/locks/NAME.lock)."""
-    if hasattr(where, "lock"):
-        return where.lock(name, wait=wait, what=what)
-    return file_lock(Path(getattr(where, "root", where)) / "locks" / f"{name}.lock", wait=wait, what=what)
+    if not isinstance(where, (str, os.PathLike)):
+        if hasattr(where, "lock"):
+            return where.lock(name, wait=wait, what=what)
+        where = where.root
+    return file_lock(Path(where) / "locks" / f"{name}.lock", wait=wait, what=what)
 
 
 def source_lock(where: Any, name: str, *, wait: float = DEFAULT_WAIT) -> AbstractContextManager[None]:

@@ -2,7 +2,8 @@
 
 What is checked:
 
-- index.sqlite: SQLite's integrity_check and foreign_key_check; source names are
+- index.sqlite: SQLite's integrity_check and foreign_key_check (an index in PostgreSQL,
+  $REDLINE_STORE: the server enforces its references itself); source names are
   slugs; each source's versions are numbered 1, 2, 3 ... without a gap; every alert's
   versions exist; delivery states are known ones.
 - text/: every blob decompresses and its sha256 is its name; every text an index row
@@ -32,11 +33,14 @@ import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from redline.store.sqlite import is_batch_file
+from redline.core.errors import ArchiveError
+from redline.store.sqlite import Archive, is_batch_file
+from redline.store.sqlite.archive import store_url
 from redline.registry.load import NAME_RE
 
 DELIVERY_STATES = frozenset({"pending", "sending", "failed", "delivered"})
@@ -89,6 +93,14 @@ def verify_archive(root: Path | str) -> Report:
     """Every problem found in the archive at root (see the module docstring)."""
     root = Path(root)
     report = Report(root)
+    if store_url() is not None:  # the index in PostgreSQL: the server keeps it whole and its references sound
+        try:
+            with Archive(root) as archive:
+                rows = _index_rows(archive.query)
+        except ArchiveError as exc:
+            report.error("index", f"cannot be read: {exc}")
+            return report
+        return _check_files(root, report, rows)
     index = root / "index.sqlite"
     if not index.is_file():
         report.error("index.sqlite", "missing: this is not a redline archive, or its index was deleted (then "
@@ -99,13 +111,17 @@ def verify_archive(root: Path | str) -> Report:
         db.row_factory = sqlite3.Row
         try:
             _check_index(db, report)
-            rows = _index_rows(db)
+            rows = _index_rows(lambda sql: db.execute(sql).fetchall())
         finally:
             db.close()
     except sqlite3.DatabaseError as exc:
         report.error("index.sqlite", f"cannot be read ({exc}): the index is damaged; rebuild it from the WARC "
                                      f"files with `redline rebuild-index --archive {root}`")
         return report
+    return _check_files(root, report, rows)
+
+
+def _check_files(root: Path, report: Report, rows: "_Rows") -> Report:
     blobs = _check_text_blobs(root, report, rows)
     records = _check_warc_files(root, report, rows)
     _check_references(report, rows, blobs, records)
@@ -125,10 +141,7 @@ class _Rows:
     deliveries: list[sqlite3.Row]
 
 
-def _index_rows(db: sqlite3.Connection) -> _Rows:
-    def q(sql: str) -> list[sqlite3.Row]:
-        return db.execute(sql).fetchall()
-
+def _index_rows(q: Callable[[str], list[sqlite3.Row]]) -> _Rows:
     return _Rows(
         sources=q("SELECT name FROM sources ORDER BY name"),
         versions=q("SELECT id, source, seq, text_sha256 FROM versions ORDER BY source, seq"),

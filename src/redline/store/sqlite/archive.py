@@ -75,10 +75,16 @@ def index_error(exc: sqlite3.OperationalError, root: Path) -> ArchiveError:
     return ArchiveError(f"the archive index {root / 'index.sqlite'}: {text}")
 
 
+def has_index(root: Path | str) -> bool:
+    """Whether the archive at `root` has an index to open: index.sqlite in the folder, or an index in
+    PostgreSQL ($REDLINE_STORE: the database is the index; its tables are made on the first open)."""
+    return store_url() is not None or (Path(root) / INDEX_NAME).is_file()
+
+
 def lost_index(root: Path) -> ArchiveError | None:
     """The error for a folder that holds an archive's history but no index (None when it has an
     index, or holds nothing yet): it is never started afresh, which would reuse alert ids."""
-    if (root / INDEX_NAME).exists():
+    if has_index(root):
         return None
     held = history_without_index(root)
     if held is None:
