@@ -3,7 +3,12 @@ from __future__ import annotations
 
 import inspect
 import re
+import socket
 from pathlib import Path
+
+import pytest
+
+from redline.core.errors import ArchiveError
 
 from redline.store import Archive, Store, open_archive
 from redline.store.interface import Store as Protocol_
@@ -30,9 +35,28 @@ def test_every_public_archive_method_is_part_of_the_interface() -> None:
     assert public - set(_members(Protocol_)) - {"root"} == set()
 
 
-def test_open_archive_gives_a_store(tmp_path: Path) -> None:
+def test_open_archive_gives_a_store_on_the_configured_backend(tmp_path: Path, store_backend: str) -> None:
     with open_archive(tmp_path / "a") as store:
-        assert isinstance(store, Store) and (tmp_path / "a" / "index.sqlite").exists()
+        assert isinstance(store, Store) and store.backend == store_backend
+        assert (tmp_path / "a" / "index.sqlite").exists() == (store_backend == "sqlite")
+
+
+def test_a_store_setting_that_is_not_a_postgresql_url_is_refused_in_one_line(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("REDLINE_STORE", "mysql://db/redline")
+    with pytest.raises(ArchiveError, match=r"^REDLINE_STORE='mysql://db/redline' is not a postgresql:// URL"):
+        open_archive(tmp_path / "a")
+
+
+def test_a_postgresql_server_that_does_not_answer_is_one_line_without_the_password(tmp_path: Path, monkeypatch) -> None:
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("REDLINE_STORE", f"postgresql://redline:s3cret@127.0.0.1:{port}/redline")
+    with pytest.raises(ArchiveError) as caught:
+        open_archive(tmp_path / "a")
+    message = str(caught.value)
+    assert message.startswith(f"cannot open the archive index at postgresql://redline:***@127.0.0.1:{port}/redline")
+    assert "s3cret" not in message and "\n" not in message
 
 
 def test_no_sql_and_no_sqlite3_outside_the_store() -> None:
