@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 import re
 import socket
 from pathlib import Path
@@ -68,3 +69,17 @@ def test_no_sql_and_no_sqlite3_outside_the_store() -> None:
         if re.search(r"^\s*(import sqlite3|from sqlite3)", text, re.M) or SQL.search(text):
             found.append(str(path.relative_to(SRC)))
     assert found == []
+
+
+def test_the_archive_config_file_can_put_the_index_on_postgresql(tmp_path: Path, monkeypatch, store_backend) -> None:
+    """`[store] index` in the archive's redline.toml, when REDLINE_STORE is not set (the fixture's URL moved there)."""
+    url = os.environ.pop("REDLINE_STORE", None)
+    monkeypatch.delenv("REDLINE_CONFIG", raising=False)
+    (tmp_path / "a").mkdir()
+    if url:
+        (tmp_path / "a" / "redline.toml").write_text(f'[store]\nindex = "{url}"\n', encoding="utf-8")
+    with open_archive(tmp_path / "a") as store:
+        assert store.backend == store_backend
+    (tmp_path / "a" / "redline.toml").write_text('[store]\nindex = "sqlite:///x"\n', encoding="utf-8")
+    with pytest.raises(ArchiveError, match=r"redline.toml: \[store\] index='sqlite:///x' is not a postgresql:// URL"):
+        open_archive(tmp_path / "a")

@@ -93,7 +93,7 @@ def verify_archive(root: Path | str) -> Report:
     """Every problem found in the archive at root (see the module docstring)."""
     root = Path(root)
     report = Report(root)
-    if store_url() is not None:  # the index in PostgreSQL: the server keeps it whole and its references sound
+    if store_url(root) is not None:  # the index in PostgreSQL: the server keeps it whole and its references sound
         try:
             with Archive(root) as archive:
                 rows = _index_rows(archive.query)

@@ -55,8 +55,11 @@ class PgIndex:
     """An archive's index in a PostgreSQL database (the caller serializes calls: Archive._lock)."""
 
     def __init__(self, url: str, *, wait: float) -> None:
-        import psycopg
-
+        try:
+            import psycopg
+        except ImportError:
+            raise ArchiveError(f"the archive index is set to PostgreSQL ({redact(url)}) but psycopg is not "
+                               "installed: pip install 'redline[postgres]' (psycopg[binary])") from None
         self.url, self._psycopg = url, psycopg
         try:
             self._conn = psycopg.connect(url, autocommit=True, connect_timeout=10)

@@ -12,7 +12,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from redline.core.errors import ArchiveError, NotFoundError
+from redline.core.config import configured_store
+from redline.core.errors import ArchiveError, ConfigError, NotFoundError
 from redline.core.model import Source
 from redline.store.locks import DEFAULT_WAIT, file_lock
 from redline.store.types import (SourceState)
@@ -25,7 +26,6 @@ from redline.store.sqlite.schema import SCHEMA, _migrate, _remember_url
 
 
 ENV_INDEX_WAIT = "REDLINE_INDEX_WAIT"
-ENV_STORE = "REDLINE_STORE"  # postgresql://user@host:port/db: the index in PostgreSQL (default: index.sqlite)
 INDEX_NAME = "index.sqlite"
 REBUILD_HINT = "rebuild it from the WARC files with `redline rebuild-index --archive {root}`"
 
@@ -53,13 +53,13 @@ def index_wait() -> float:
         raise ArchiveError(f"{ENV_INDEX_WAIT}={os.environ[ENV_INDEX_WAIT]!r} is not a number of seconds") from None
 
 
-def store_url() -> str | None:
-    """Where the index lives when not in the folder ($REDLINE_STORE), or None: index.sqlite."""
-    url = (os.environ.get(ENV_STORE) or "").strip()
-    if url and not url.startswith(("postgresql://", "postgres://")):
-        raise ArchiveError(f"{ENV_STORE}={url!r} is not a postgresql:// URL; leave it unset for the "
-                           "SQLite index in the archive folder")
-    return url or None
+def store_url(root: Path | str) -> str | None:
+    """Where the index of the archive at `root` lives when not in its folder (a postgresql:// URL:
+    $REDLINE_STORE or `[store] index`, redline.core.config.configured_store), or None: index.sqlite."""
+    try:
+        return configured_store(root)
+    except ConfigError as exc:
+        raise ArchiveError(str(exc)) from None
 
 
 def index_error(exc: sqlite3.OperationalError, root: Path) -> ArchiveError:
@@ -78,7 +78,7 @@ def index_error(exc: sqlite3.OperationalError, root: Path) -> ArchiveError:
 def has_index(root: Path | str) -> bool:
     """Whether the archive at `root` has an index to open: index.sqlite in the folder, or an index in
     PostgreSQL ($REDLINE_STORE: the database is the index; its tables are made on the first open)."""
-    return store_url() is not None or (Path(root) / INDEX_NAME).is_file()
+    return store_url(root) is not None or (Path(root) / INDEX_NAME).is_file()
 
 
 def lost_index(root: Path) -> ArchiveError | None:
@@ -120,7 +120,7 @@ class Archive(CheckRecords, ListingRecords, AlertRecords, SearchRecords):
         self.root = Path(root)
         self._lock = threading.RLock()
         self._pg = None
-        url = store or store_url()
+        url = store or store_url(self.root)
         if url:
             self._open_postgres(url, index)
             return
