@@ -94,6 +94,31 @@ class PgIndex:
             return Cursor([], cur.rowcount, rows[0][0] if rows else None)
         return Cursor(rows, cur.rowcount, None)
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
+        """One statement for many rows, pipelined (one round trip, not one per row)."""
+        self._many(sql, rows, returning=False)
+
+    def insert_many(self, sql: str, rows: Sequence[Sequence[object]]) -> list[int]:
+        """INSERT each row, pipelined; their generated ids, in order."""
+        return self._many(sql, rows, returning=True)
+
+    def _many(self, sql: str, rows: Sequence[Sequence[object]], *, returning: bool) -> list[int]:
+        statement, returns_id = translate(sql)
+        if not rows:
+            return []
+        try:
+            with self._conn.cursor() as cur:
+                cur.executemany(statement, [tuple(r) for r in rows], returning=returning and returns_id)
+                if not (returning and returns_id):
+                    return []
+                ids = []
+                while True:
+                    ids.append(cur.fetchone()[0])
+                    if not cur.nextset():
+                        return ids
+        except self._psycopg.Error as exc:
+            raise self.error(exc) from None
+
     def error(self, exc: Exception) -> ArchiveError:
         """One line for what PostgreSQL said: a lock held too long, a lost server, or the error as it is."""
         errors = self._psycopg.errors

@@ -18,8 +18,9 @@ from redline.store.warc import RevisitOf, WarcLocation, write_capture_warc
 from redline.store.types import (RecordedCheck, NewAlert, NewChange, NewVersion, PendingCheck,
                                  Version)
 from redline.store.sqlite.search import index_version_lines
-from redline.store.sqlite.rows import (BATCH_LABEL, _slug, _insert_alert, _insert_capture, _parse_date, _update_source, iso,
-                                       sha256_text, utcnow)
+from redline.store.sqlite.rows import (BATCH_LABEL, INSERT_CAPTURE, UPDATE_SOURCE, _slug, _insert_alert, _insert_capture,
+                                       _parse_date, _update_source, capture_values, insert_many, iso, sha256_text,
+                                       source_values, utcnow)
 
 
 def write_error(path: Path, exc: OSError) -> ArchiveError:
@@ -132,17 +133,16 @@ class CheckRecords:
             atomic_write_bytes(path, b"".join(c.record for c in checks))
         except OSError as exc:
             raise write_error(path, exc) from None
-        ids = []
+        captures = [capture_values(c.source, c.result, run_id=c.run_id, error=None, warc=warc,
+                                   raw_sha256=c.raw_sha256, text_sha256=c.text_sha256, profile=c.profile,
+                                   normalizer_version=c.normalizer_version, body_bytes=c.body_bytes,
+                                   profile_asked=c.profile_asked) for c, warc in zip(checks, locations)]
+        updates = [source_values(c.source, c.result, error=None, failed=False, keep=not c.result.not_modified,
+                                 raw_sha256=c.raw_sha256, changed=False, now=None, unless_checked_since=c.seen_checks)
+                   for c in checks]
         with self._tx() as db:
-            for c, warc in zip(checks, locations):
-                ids.append(_insert_capture(db, c.source, c.result, run_id=c.run_id, error=None, warc=warc,
-                                           raw_sha256=c.raw_sha256, text_sha256=c.text_sha256,
-                                           profile=c.profile, normalizer_version=c.normalizer_version,
-                                           body_bytes=c.body_bytes, profile_asked=c.profile_asked))
-                keep = not c.result.not_modified
-                _update_source(db, c.source, c.result, error=None, failed=False, keep=keep,
-                               raw_sha256=c.raw_sha256, changed=False, now=None,
-                               unless_checked_since=c.seen_checks)
+            ids = insert_many(db, INSERT_CAPTURE, captures)
+            db.executemany(UPDATE_SOURCE, updates)
         return ids
 
     def record_check(self, source: str, result: FetchResult, *, run_id: str,
