@@ -83,3 +83,19 @@ def test_the_archive_config_file_can_put_the_index_on_postgresql(tmp_path: Path,
     (tmp_path / "a" / "redline.toml").write_text('[store]\nindex = "sqlite:///x"\n', encoding="utf-8")
     with pytest.raises(ArchiveError, match=r"redline.toml: \[store\] index='sqlite:///x' is not a postgresql:// URL"):
         open_archive(tmp_path / "a")
+
+
+def test_the_postgresql_index_has_the_tables_and_columns_of_the_sqlite_one(tmp_path: Path, monkeypatch, pg_server) -> None:
+    import sqlite3
+
+    monkeypatch.delenv("REDLINE_STORE", raising=False)
+    Archive(tmp_path / "lite").close()
+    lite = sqlite3.connect(tmp_path / "lite" / "index.sqlite")
+    want = {(t, c) for (t,) in lite.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE "
+                                            "'line_search%'")
+            for (c,) in lite.execute(f"SELECT name FROM pragma_table_info('{t}')")}
+    lite.close()
+    with Archive(tmp_path / "pg", store=pg_server.new_database()) as pg:
+        got = {(r["table_name"], r["column_name"]) for r in pg.query(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'")}
+    assert got - {(t, "rowid") for t in ("source_urls", "listing_items")} == want

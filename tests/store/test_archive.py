@@ -142,3 +142,4 @@ def test_an_alert_put_back_under_its_own_id_is_never_reused_by_the_next_alert(ar
     assert after == back + 1
     assert [d["status"] for d in archive.deliveries(back)] == ["delivered"]
     assert archive.alert(back).summary == "put back"
+

@@ -25,7 +25,7 @@ import threading
 import time
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from redline.core.errors import ArchiveError
 from redline.registry.load import NAME_RE
@@ -43,10 +43,9 @@ def _depths() -> dict[str, int]:
 
 
 @contextmanager
-def file_lock(path: Path, *, wait: float = DEFAULT_WAIT, what: str = "") -> Iterator[None]:
-    """Hold an exclusive flock on `path` (created if missing) for the block. Waits up to
-    `wait` seconds for another holder, then raises ArchiveError naming `what`."""
-    key = str(path)
+def reentrant(key: str, take: Callable[[], AbstractContextManager[None]]) -> Iterator[None]:
+    """Hold the lock `take()` gives for the block, unless this thread holds `key` already (then the
+    block only counts as one more level of it)."""
     depths = _depths()
     if depths.get(key):
         depths[key] += 1
@@ -55,6 +54,22 @@ def file_lock(path: Path, *, wait: float = DEFAULT_WAIT, what: str = "") -> Iter
         finally:
             depths[key] -= 1
         return
+    with take():
+        depths[key] = 1
+        try:
+            yield
+        finally:
+            depths.pop(key, None)
+
+
+def file_lock(path: Path, *, wait: float = DEFAULT_WAIT, what: str = "") -> AbstractContextManager[None]:
+    """Hold an exclusive flock on `path` (created if missing) for the block. Waits up to
+    `wait` seconds for another holder, then raises ArchiveError naming `what`."""
+    return reentrant(str(path), lambda: _flock(path, wait=wait, what=what))
+
+
+@contextmanager
+def _flock(path: Path, *, wait: float, what: str) -> Iterator[None]:
     try:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -73,11 +88,9 @@ def file_lock(path: Path, *, wait: float = DEFAULT_WAIT, what: str = "") -> Iter
                 if time.monotonic() >= deadline:
                     raise ArchiveError(f"{what or path} is busy in another run (waited {wait:g} s for {path})") from None
                 time.sleep(_POLL)
-        depths[key] = 1
         try:
             yield
         finally:
-            depths.pop(key, None)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)

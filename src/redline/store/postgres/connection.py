@@ -11,7 +11,7 @@ from typing import Iterator, Sequence
 
 from redline.core.errors import ArchiveError
 from redline.store.postgres.dialect import Row, explicit_id_table, row_factory, translate
-from redline.store.postgres.schema import SCHEMA
+from redline.store.postgres.schema import statements
 from redline.store.sqlite.schema import SCHEMA_VERSION
 
 SCHEMES = ("postgresql://", "postgres://")
@@ -68,8 +68,10 @@ class PgIndex:
         self._conn.row_factory = row_factory
         self.execute("SELECT set_config('lock_timeout', ?, false)", (f"{int(wait * 1000)}ms",))
         self.wait = wait
-        with self.write(key=SCHEMA_KEY):
-            self._conn.execute(SCHEMA)
+        with self.write(key=SCHEMA_KEY):  # a new database gets its tables (two workers at once: one makes them)
+            if self.execute("SELECT to_regclass('meta') AS t").fetchone()[0] is None:
+                for statement in statements():
+                    self._conn.execute(statement)
             current = int(self.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
         if current > SCHEMA_VERSION:
             self.close()

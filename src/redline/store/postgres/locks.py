@@ -8,62 +8,51 @@ from __future__ import annotations
 
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Callable, Iterator
 
 from redline.core.errors import ArchiveError
+from redline.store.locks import reentrant
 from redline.store.postgres.connection import PgIndex, lock_key
 
 _POLL = 0.02
 _guard = threading.Lock()
 _in_process: dict[tuple[str, str], threading.Lock] = {}
-_held = threading.local()
 
 
-def _depths() -> dict[tuple[str, str], int]:
-    if not hasattr(_held, "depths"):
-        _held.depths = {}
-    return _held.depths
+def advisory_lock(index: PgIndex, name: str, *, wait: float, what: str,
+                  serialized: Callable[[], AbstractContextManager[object]]) -> AbstractContextManager[None]:
+    """Hold the advisory lock `name` for the block, waiting up to `wait` seconds for another holder
+    (then ArchiveError naming `what`). `serialized()` is the archive's lock around calls on its connection."""
+    return reentrant(f"postgresql:{index.url}:{name}",
+                     lambda: _advisory(index, name, wait=wait, what=what, serialized=serialized))
 
 
 @contextmanager
-def advisory_lock(index: PgIndex, name: str, *, wait: float, what: str,
-                  serialized: Callable[[], object]) -> Iterator[None]:
-    """Hold the advisory lock `name` for the block, waiting up to `wait` seconds for another holder
-    (then ArchiveError naming `what`). `serialized()` is the archive's lock around calls on its connection."""
-    key = (index.url, name)
-    depths = _depths()
-    if depths.get(key):
-        depths[key] += 1
-        try:
-            yield
-        finally:
-            depths[key] -= 1
-        return
+def _advisory(index: PgIndex, name: str, *, wait: float, what: str,
+              serialized: Callable[[], AbstractContextManager[object]]) -> Iterator[None]:
     with _guard:
-        local = _in_process.setdefault(key, threading.Lock())
+        local = _in_process.setdefault((index.url, name), threading.Lock())
     deadline = time.monotonic() + wait
     busy = ArchiveError(f"{what or name} is busy in another run (waited {wait:g} s for its lock in "
                         "the archive index)")
     if not (local.acquire(timeout=wait) if wait > 0 else local.acquire(blocking=False)):
         raise busy
     try:
-        pg_key = lock_key(name)
+        key = lock_key(name)
         while True:
             with serialized():
-                if index.try_lock(pg_key):
+                if index.try_lock(key):
                     break
             if time.monotonic() >= deadline:
                 raise busy
             time.sleep(_POLL)
-        depths[key] = 1
         try:
             yield
         finally:
-            depths.pop(key, None)
             try:
                 with serialized():
-                    index.unlock(pg_key)
+                    index.unlock(key)
             except ArchiveError:
                 pass  # the connection is gone, and the server dropped the lock with it
     finally:
