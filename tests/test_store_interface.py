@@ -5,6 +5,8 @@ import inspect
 import os
 import re
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -99,3 +101,19 @@ def test_the_postgresql_index_has_the_tables_and_columns_of_the_sqlite_one(tmp_p
         got = {(r["table_name"], r["column_name"]) for r in pg.query(
             "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'")}
     assert got - {(t, "rowid") for t in ("source_urls", "listing_items")} == want
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ci", ["", "true"])
+def test_without_postgresql_the_backend_tests_skip_with_the_reason_but_fail_under_ci(ci: str) -> None:
+    env = {**os.environ, "REDLINE_TEST_PG_BIN": "/nonexistent/postgresql/bin", "CI": ci}
+    env.pop("REDLINE_STORE", None)
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider", "-rs",
+                           f"{Path(__file__).name}::test_open_archive_gives_a_store_on_the_configured_backend"],
+                          cwd=Path(__file__).parent, env=env, capture_output=True, text=True, timeout=300)
+    reason = "PostgreSQL 15 is not installed (/nonexistent/postgresql/bin/initdb is missing): apt-get install postgresql"
+    assert reason in done.stdout, done.stdout
+    if ci:
+        assert done.returncode == 1 and "CI must test the PostgreSQL backend" in done.stdout and "1 error" in done.stdout
+    else:
+        assert done.returncode == 0 and "1 passed, 1 skipped" in done.stdout

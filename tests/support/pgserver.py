@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-BIN = Path("/usr/lib/postgresql/15/bin")
+BIN = Path(os.environ.get("REDLINE_TEST_PG_BIN") or "/usr/lib/postgresql/15/bin")  # another: a test of the fixture
 INITDB = BIN / "initdb"
 TEMPLATE = "redline_template"
 
