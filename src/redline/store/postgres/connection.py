@@ -54,7 +54,7 @@ class Cursor:
 class PgIndex:
     """An archive's index in a PostgreSQL database (the caller serializes calls: Archive._lock)."""
 
-    def __init__(self, url: str, *, wait: float) -> None:
+    def __init__(self, url: str, *, wait: float, create: bool = True) -> None:
         try:
             import psycopg
         except ImportError:
@@ -68,6 +68,8 @@ class PgIndex:
         self._conn.row_factory = row_factory
         self.execute("SELECT set_config('lock_timeout', ?, false)", (f"{int(wait * 1000)}ms",))
         self.wait = wait
+        if not create:
+            return
         with self.write(key=SCHEMA_KEY):  # a new database gets its tables (two workers at once: one makes them)
             if self.execute("SELECT to_regclass('meta') AS t").fetchone()[0] is None:
                 for statement in statements():
@@ -161,6 +163,15 @@ class PgIndex:
 
     def unlock(self, key: int) -> None:
         self.execute("SELECT pg_advisory_unlock(?)", (key,))
+
+
+def index_exists(url: str) -> bool:
+    """Whether the database at `url` holds an archive index (its tables are made by the first Archive)."""
+    index = PgIndex(url, wait=10, create=False)
+    try:
+        return index.execute("SELECT to_regclass('meta') AS t").fetchone()[0] is not None
+    finally:
+        index.close()
 
 
 def _first_line(exc: Exception) -> str:

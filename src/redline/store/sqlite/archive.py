@@ -76,9 +76,25 @@ def index_error(exc: sqlite3.OperationalError, root: Path) -> ArchiveError:
 
 
 def has_index(root: Path | str) -> bool:
-    """Whether the archive at `root` has an index to open: index.sqlite in the folder, or an index in
-    PostgreSQL ($REDLINE_STORE: the database is the index; its tables are made on the first open)."""
-    return store_url(root) is not None or (Path(root) / INDEX_NAME).is_file()
+    """Whether the archive at `root` has an index to open: index.sqlite in the folder, or, when the
+    index is in PostgreSQL ($REDLINE_STORE), that database holds one (its tables are made on the
+    first open by a run)."""
+    url = store_url(root)
+    if url is None:
+        return (Path(root) / INDEX_NAME).is_file()
+    from redline.store.postgres.connection import index_exists
+
+    return index_exists(url)
+
+
+def index_name(root: Path | str) -> str:
+    """The archive's index, for messages: "index.sqlite", or its PostgreSQL database (no password)."""
+    url = store_url(root)
+    if url is None:
+        return INDEX_NAME
+    from redline.store.postgres.connection import redact
+
+    return f"index in {redact(url)}"
 
 
 def lost_index(root: Path) -> ArchiveError | None:
@@ -89,7 +105,7 @@ def lost_index(root: Path) -> ArchiveError | None:
     held = history_without_index(root)
     if held is None:
         return None
-    return ArchiveError(f"the archive at {root} has no index.sqlite but holds {held}: its index was deleted or "
+    return ArchiveError(f"the archive at {root} has no {index_name(root)} but holds {held}: its index was deleted or "
                         "moved; nothing was written; " + REBUILD_HINT.format(root=root))
 
 
