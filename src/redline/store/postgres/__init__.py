@@ -5,6 +5,6 @@ an advisory lock, and the per-source and per-delivery locks are advisory locks (
 several machines can share one archive index. The blobs stay in the archive folder."""
 from __future__ import annotations
 
-from redline.store.postgres.connection import PgIndex, connect, is_postgres, lock_key, redact
+from redline.store.postgres.connection import PgIndex, connect, index_exists, lock_key, redact
 
-__all__ = ["PgIndex", "connect", "is_postgres", "lock_key", "redact"]
+__all__ = ["PgIndex", "connect", "index_exists", "lock_key", "redact"]

@@ -14,13 +14,6 @@ from redline.store.postgres.dialect import Row, explicit_id_table, row_factory, 
 from redline.store.postgres.schema import statements
 from redline.store.sqlite.schema import SCHEMA_VERSION
 
-SCHEMES = ("postgresql://", "postgres://")
-
-
-def is_postgres(url: str | None) -> bool:
-    return bool(url) and url.startswith(SCHEMES)
-
-
 def redact(url: str) -> str:
     """The URL without its password, for messages."""
     return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", url)
@@ -183,4 +176,4 @@ def connect(url: str, *, wait: float) -> PgIndex:
     return PgIndex(url, wait=wait)
 
 
-__all__ = ["Cursor", "PgIndex", "SCHEMES", "WRITE_KEY", "connect", "is_postgres", "lock_key", "redact"]
+__all__ = ["Cursor", "PgIndex", "WRITE_KEY", "connect", "index_exists", "lock_key", "redact"]
