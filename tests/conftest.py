@@ -1,4 +1,5 @@
-"""Shared fixtures: the seed statements served on a loopback site, a fresh archive."""
+"""Shared fixtures: the seed statements served on a loopback site, a fresh archive, the store
+backends (SQLite, and a real PostgreSQL started for the session)."""
 from __future__ import annotations
 
 import os
@@ -23,6 +24,7 @@ from redline.monitor.select import prepare_archive
 from redline.demo.pages import seed_page
 from redline.registry.load import Registry, load_registry
 from support.seaweed import start_seaweed, weed_binary
+from support import pgserver
 
 PROJECT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -132,3 +134,37 @@ def s3_blobs(seaweed, request):
     env = seaweed.env()
     return S3Blobs(seaweed.bucket, f"t-{uuid.uuid4().hex[:12]}", endpoint=seaweed.endpoint,
                    access_key_id=env["AWS_ACCESS_KEY_ID"], secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test that uses `store_backend` runs once per backend (SQLite only when marked sqlite_only)."""
+    if "store_backend" in metafunc.fixturenames:
+        only = metafunc.definition.get_closest_marker("sqlite_only")
+        metafunc.parametrize("store_backend", BACKENDS[:1] if only else BACKENDS, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL 15 on 127.0.0.1 for the whole session. Missing binaries: the tests that need it
+    are skipped, with the reason, except under CI=true, where both backends must be tested."""
+    why = pgserver.missing()
+    if why:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must test the PostgreSQL backend: {why}", pytrace=False)
+        pytest.skip(why)
+    server = pgserver.PgServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def store_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The backend of every Archive the test opens: "sqlite" (index.sqlite in the folder), or
+    "postgresql" (REDLINE_STORE set to a fresh database of the session's server)."""
+    backend = getattr(request, "param", "sqlite")
+    if backend == "postgresql":
+        monkeypatch.setenv("REDLINE_STORE", request.getfixturevalue("pg_server").new_database())
+    else:
+        monkeypatch.delenv("REDLINE_STORE", raising=False)
+    return backend

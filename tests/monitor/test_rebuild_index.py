@@ -17,6 +17,8 @@ from redline.monitor.select import prepare_archive
 from redline.store.sqlite import Archive
 from redline.store.verify import verify_archive
 
+pytestmark = pytest.mark.sqlite_only  # rebuild-index rebuilds index.sqlite
+
 WORDING = ("should play a leading role", "should play a central role")
 
 

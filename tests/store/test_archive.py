@@ -130,3 +130,16 @@ def test_no_temporary_files_are_left_behind(archive: Archive) -> None:
     archive.put_text("a")
     archive.write_warc("s1", fetched())
     assert not [p for p in archive.root.rglob(".tmp-*")]
+
+
+def test_an_alert_put_back_under_its_own_id_is_never_reused_by_the_next_alert(archive: Archive) -> None:
+    first = archive.add_alert("s1", NewAlert(kind="new", title="t", url=SRC.url, summary="first"), sinks=("log",))
+    back = first + 5  # an alert of the log that the index had lost
+    assert archive.import_logged_alert({"id": back, "kind": "new", "source": "s1", "title": "t", "url": SRC.url,
+                                        "summary": "put back"}, sink="log")
+    assert not archive.import_logged_alert({"id": back, "kind": "new", "source": "s1"}, sink="log")  # once
+    after = archive.add_alert("s1", NewAlert(kind="new", title="t", url=SRC.url, summary="next"), sinks=("log",))
+    assert after == back + 1
+    assert [d["status"] for d in archive.deliveries(back)] == ["delivered"]
+    assert archive.alert(back).summary == "put back"
+

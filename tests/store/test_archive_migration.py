@@ -9,6 +9,8 @@ import pytest
 from redline.store.sqlite import SCHEMA, SCHEMA_VERSION, Archive
 from redline.core.errors import ArchiveError
 
+pytestmark = pytest.mark.sqlite_only  # migrations of index.sqlite
+
 
 def old_index(root: Path) -> Path:
     """An index as schema version 1 left it, with one source and one version."""

@@ -7,8 +7,10 @@ number's UNIQUE constraint), and both deliver each alert.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import multiprocessing
+import os
 import threading
 from collections import Counter
 from pathlib import Path
@@ -18,7 +20,7 @@ import pytest
 from support import cycle_worker
 from support.faultsite import FaultSite
 from redline.store.sqlite import Archive
-from redline.store.locks import file_lock, source_lock
+from redline.store.locks import source_lock
 from redline.store.verify import verify_archive
 
 SOURCES = 4
@@ -87,7 +89,8 @@ def test_a_scheduled_run_and_a_manual_refresh_in_two_processes_at_once(tmp_path,
     cycle_worker.run_cycles(str(root), str(slow_site.registry))
     for k in range(SOURCES):
         slow_site.words[k] = "bold"
-    runs = [ctx.Process(target=cycle_worker.run_cycles, args=(str(root), str(slow_site.registry))) for _ in range(2)]
+    runs = [ctx.Process(target=cycle_worker.run_cycles, args=(str(root), str(slow_site.registry)),
+                        kwargs={"store": os.environ.get("REDLINE_STORE")}) for _ in range(2)]
     for p in runs:
         p.start()
     for p in runs:
@@ -100,9 +103,10 @@ def test_a_scheduled_run_and_a_manual_refresh_in_two_processes_at_once(tmp_path,
 def test_a_source_lock_is_exclusive_between_holders_and_reentrant_in_a_thread(tmp_path) -> None:
     held = threading.Event()
     release = threading.Event()
+    first, second = Archive(tmp_path), Archive(tmp_path)  # two openings of one archive (two connections on PG)
 
     def holder() -> None:
-        with source_lock(tmp_path, "s1"):
+        with source_lock(first, "s1"):
             held.set()
             release.wait(5)
 
@@ -110,11 +114,38 @@ def test_a_source_lock_is_exclusive_between_holders_and_reentrant_in_a_thread(tm
     thread.start()
     assert held.wait(5)
     with pytest.raises(Exception, match="source s1 is busy in another run"):
-        with file_lock(tmp_path / "locks" / "source-s1.lock", wait=0.2, what="source s1"):
+        with source_lock(second, "s1", wait=0.2):
             pass
-    with source_lock(tmp_path, "s2"), source_lock(tmp_path, "s2"):  # another source; re-entrant
+    with source_lock(second, "s2"), source_lock(second, "s2"):  # another source; re-entrant
         pass
     release.set()
     thread.join(5)
-    with source_lock(tmp_path, "s1", wait=0.2):  # free again
+    with source_lock(second, "s1", wait=0.2):  # free again
         pass
+    first.close(), second.close()
+
+
+def test_a_source_lock_held_by_another_machine_is_waited_for(tmp_path, store_backend) -> None:
+    """Another process (on PostgreSQL: any client of the database) holds the lock: a check waits, then fails
+    in one line; once it lets go, the lock is taken."""
+    archive = Archive(tmp_path)
+    if store_backend == "postgresql":
+        import psycopg
+
+        from redline.store.postgres import lock_key
+
+        other = psycopg.connect(os.environ["REDLINE_STORE"], autocommit=True)
+        other.execute("SELECT pg_advisory_lock(%s)", (lock_key("source-s1"),))
+        let_go = other.close
+    else:
+        (tmp_path / "locks").mkdir(exist_ok=True)
+        fd = os.open(tmp_path / "locks" / "source-s1.lock", os.O_RDWR | os.O_CREAT)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        let_go = lambda: os.close(fd)  # noqa: E731
+    with pytest.raises(Exception, match="source s1 is busy in another run"):
+        with source_lock(archive, "s1", wait=0.2):
+            pass
+    let_go()
+    with source_lock(archive, "s1", wait=2):
+        pass
+    archive.close()

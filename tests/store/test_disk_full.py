@@ -17,7 +17,7 @@ from redline.monitor.check import check_batch
 from redline.store.sqlite import Archive
 from redline.store.verify import verify_archive
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.sqlite_only]  # a full disk under the archive folder holding index.sqlite
 PAGES = 24
 
 

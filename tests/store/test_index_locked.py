@@ -8,10 +8,14 @@ import sqlite3
 import threading
 import time
 
+import pytest
+
 
 from redline.monitor.check import check_batch
 from redline.store.sqlite import Archive
 from redline.store.verify import verify_archive
+
+pytestmark = pytest.mark.sqlite_only  # SQLite's own lock on index.sqlite
 
 WORDING = ("should play a leading role", "should play a central role")
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from redline.alerts.channels import Sinks
 from redline.alerts.sinks import JsonlSink
 from redline.cli.main import main
@@ -62,6 +64,7 @@ def test_since_keeps_only_hits_that_still_stood_then(stack) -> None:
     assert len(search(stack.archive, "central role", since=after_change)) == 1
 
 
+@pytest.mark.sqlite_only  # an index.sqlite from before schema 7
 def test_an_archive_from_before_the_search_index_is_indexed_on_first_open(stack) -> None:
     changed, _ = _history(stack)
     before = search(stack.archive, "leading role")

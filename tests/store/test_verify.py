@@ -153,6 +153,7 @@ def test_a_source_name_in_the_index_that_is_not_a_slug_is_an_error(archive) -> N
     assert "error: index: source '../escape': the name is not a slug; it must not be used in a path" in errors(archive)
 
 
+@pytest.mark.sqlite_only  # the bytes of index.sqlite
 def test_a_damaged_index_is_an_error_and_verify_exits_1_naming_it(archive, capsys) -> None:
     archive.close()
     path = archive.root / "index.sqlite"

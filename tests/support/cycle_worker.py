@@ -6,6 +6,7 @@ child process they can SIGKILL, or in threads.
 """
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -42,9 +43,13 @@ def sinks_for(archive: Archive) -> dict[str, Any]:
             "operator-log": JsonlSink(archive.root / "operator-alerts.jsonl", name="operator-log")}
 
 
-def run_cycles(archive_root: str, sources_file: str, cycles: int = 1, ready: Any = None) -> list[list]:
+def run_cycles(archive_root: str, sources_file: str, cycles: int = 1, ready: Any = None, *,
+               store: str | None = None) -> list[list]:
     """Run `cycles` cycles (redline.monitor.cycle.run_cycle, as the flow does); set `ready` (an
-    Event) once the archive is open. Returns each cycle's outcomes."""
+    Event) once the archive is open. Returns each cycle's outcomes. `store`: the index's
+    REDLINE_STORE in a child process (a forkserver's children do not get the test's environment)."""
+    if store:
+        os.environ["REDLINE_STORE"] = store
     settings = replace(Settings.resolve(archive=archive_root, sources=sources_file), failure_threshold=2)
     registry = load_registry(Path(sources_file))
     done = []

@@ -15,10 +15,16 @@ from redline.web.app import PAGE_CSP, RAW_CSP, create_app
 from redline.web.render import safe_fragment, side_by_side
 
 
-@pytest.fixture(scope="module")
-def web(tmp_path_factory):
-    with browse_stack(tmp_path_factory.mktemp("web")) as bs:
-        yield bs, Client(create_app(bs.archive))
+@pytest.fixture(scope="module", params=("sqlite", "postgresql"))
+def web(request, tmp_path_factory):
+    """The browse stack's archive on each index backend (tests/conftest.py: pg_server)."""
+    with pytest.MonkeyPatch.context() as env:
+        if request.param == "postgresql":
+            env.setenv("REDLINE_STORE", request.getfixturevalue("pg_server").new_database())
+        else:
+            env.delenv("REDLINE_STORE", raising=False)
+        with browse_stack(tmp_path_factory.mktemp("web")) as bs:
+            yield bs, Client(create_app(bs.archive))
 
 
 def ok(client: Client, url: str) -> httpx.Response:
@@ -320,6 +326,8 @@ def test_a_stored_diff_fragment_keeps_only_diff_markup() -> None:
 
 def test_timeline_and_history_queries_search_indexes_instead_of_scanning(web) -> None:
     bs, _ = web
+    if bs.archive.backend != "sqlite":
+        pytest.skip("reads SQLite's EXPLAIN QUERY PLAN")
     def plan(sql: str, params: tuple) -> str:
         return "\n".join(r["detail"] for r in bs.archive.query("EXPLAIN QUERY PLAN " + sql, params))
     name = bs.changed

@@ -83,7 +83,7 @@ def _deliver_to(archive: Archive, name: str, sink: object, rows: Sequence, *, pu
             errors.append(f"channel {name}: the run's delivery time is up; {len(rows) - index} alert"
                           f"{'s' if len(rows) - index != 1 else ''} wait for the next run")
             break
-        with delivery_lock(archive.root, sink=name):
+        with delivery_lock(archive, sink=name):
             previous = archive.claim_delivery(row["alert_id"], name)
             if previous is None:  # another run delivered it meanwhile
                 continue

@@ -24,7 +24,7 @@ def refresh_feeds(archive: Archive, *, public_url: str | None = None) -> list[Pa
     them next time. (Rewriting and fsyncing every feed of every source that ever alerted,
     each run, cost more than the run's checks in an archive with many alerting sources.)
     Runs at once take turns (locks.feeds_lock): an older feed never replaces a newer one."""
-    with feeds_lock(archive.root):
+    with feeds_lock(archive):
         state_path = archive.feeds_dir / FEEDS_STATE
         before = _written_from(state_path)
         now: dict[str, list] = {}

@@ -27,12 +27,12 @@ def require_index(root, *, hint: str = "pass --archive DIR or set REDLINE_ARCHIV
     """Raise, in one line, when the archive at `root` has no index: it lost it (its files are there:
     rebuild it) or there is no archive yet (`hint`)."""
     from redline.core.errors import ArchiveError
-    from redline.store.sqlite.archive import lost_index
+    from redline.store.sqlite.archive import has_index, index_name, lost_index
 
-    if (root / "index.sqlite").is_file():
+    if has_index(root):
         return
     lost = lost_index(root)
-    raise lost or ArchiveError(f"no archive at {root} (no index.sqlite); {hint}")
+    raise lost or ArchiveError(f"no archive at {root} (no {index_name(root)}); {hint}")
 
 
 def remember_given_sources(args: argparse.Namespace, settings: "Settings") -> None:

@@ -69,8 +69,9 @@ def selected_sources(settings: Settings, registry, names, tags) -> list:
     """Registry and discovered sources matching names/tags (unknown ones fail in one line)."""
     from redline.monitor.select import check_selection, select_sources
     from redline.store.sqlite import Archive
+    from redline.store.sqlite.archive import has_index
 
-    if not (settings.archive / "index.sqlite").exists():
+    if not has_index(settings.archive):
         check_selection(registry, settings.archive, names, tags)  # a lost index is refused here
         return registry.select(names=names, tags=tags)
     with Archive(settings.archive) as archive:

@@ -83,10 +83,10 @@ def _tracked(settings: Settings):
     from redline.registry.load import load_registry
     from redline.store.sqlite import Archive
 
-    from redline.store.sqlite.archive import lost_index
+    from redline.store.sqlite.archive import has_index, lost_index
 
     registry = load_registry(settings.sources)
-    if not (settings.archive / "index.sqlite").exists():
+    if not has_index(settings.archive):
         lost = lost_index(settings.archive)
         if lost is not None:  # its list without the archive would be wrong (states, discovered sources)
             raise lost
@@ -224,6 +224,7 @@ def _cmd_test(args: argparse.Namespace) -> int:
     from redline.core.model import Source
     from redline.ingest.fetch import make_fetcher
     from redline.store.sqlite import Archive
+    from redline.store.sqlite.archive import has_index
     from redline.text.diff import diff_texts
     from redline.text.render import render_terminal
     from redline.text.normalize import normalize
@@ -248,7 +249,7 @@ def _cmd_test(args: argparse.Namespace) -> int:
                   f"profile {norm.profile}{', PLACEHOLDER page' if norm.placeholder else ''}", highlight=False)
     console.rule("normalized text")
     console.print(norm.text, highlight=False, markup=False)
-    if source.name in rows and (settings.archive / "index.sqlite").exists():
+    if source.name in rows and has_index(settings.archive):
         with Archive(settings.archive) as archive:
             latest = archive.latest_version(source.name)
             if latest is not None:

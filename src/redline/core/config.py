@@ -72,7 +72,7 @@ def _flag(env: Mapping[str, str], key: str) -> bool:
     raise ConfigError(f"environment variable {key}={env.get(key)!r} is not a yes/no value; set it to 1 or 0")
 
 
-CONFIG_SECTIONS = ("notify", "schedule", "archive", "browse", "significance", "watch")  # the tables of the config file (redline.toml / $REDLINE_CONFIG)
+CONFIG_SECTIONS = ("notify", "schedule", "archive", "browse", "significance", "watch", "store")  # the tables of the config file (redline.toml / $REDLINE_CONFIG)
 
 
 def read_toml(path: Path, *, what: str) -> dict[str, Any]:
@@ -159,6 +159,31 @@ def remembered_sources(archive: Path) -> Path | None:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{path}: [archive] sources must be the path of a sources file, as a string")
     return (Path(archive) / Path(value).expanduser()).resolve()
+
+
+ENV_STORE = "REDLINE_STORE"
+
+
+def configured_store(archive: Path | str, env: Mapping[str, str] | None = None) -> str | None:
+    """Where the archive's index lives when not in its folder: $REDLINE_STORE, else `[store] index`
+    of the config file ($REDLINE_CONFIG, else the archive's redline.toml); None: index.sqlite."""
+    env = os.environ if env is None else env
+    url = (env.get(ENV_STORE) or "").strip()
+    where = ENV_STORE
+    if not url:
+        config = env.get("REDLINE_CONFIG")
+        path = Path(config) if config else Path(archive) / ARCHIVE_CONFIG
+        table = read_config_file(path).get("store", {}) if config or path.is_file() else {}
+        unknown = [k for k in table if k != "index"]
+        if unknown:
+            raise ConfigError(f"{path}: [store] has unknown key {unknown[0]!r} (expected: index)")
+        url, where = table.get("index") or "", f"{path}: [store] index"
+        if not isinstance(url, str):
+            raise ConfigError(f"{where} must be a postgresql:// URL, as a string")
+    if url and not url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(f"{where}={url!r} is not a postgresql:// URL; leave it unset for the SQLite index "
+                          "in the archive folder")
+    return url or None
 
 
 def remember_sources(archive: Path, sources: Path) -> bool:

@@ -131,7 +131,7 @@ def check_source(source: Source, *, archive: Archive, fetcher: Fetcher, run_id: 
     `grades` and `watch` (watched formulations) go to the change's grading (text.significance).
     With a `batch`, an unchanged check of a healthy source is handed to it instead
     (redline.store.batching): it changes nothing another run could read from the state."""
-    with source_lock(archive.root, source.name):
+    with source_lock(archive, source.name):
         return _check_source(source, archive=archive, fetcher=fetcher, run_id=run_id, batch=batch, grades=grades,
                              watch=watch, sinks=sinks if callable(sinks) else (lambda _grade: sinks))
 
@@ -276,7 +276,7 @@ def check_batch(sources: Sequence[Source], *, archive: Archive, fetcher: Fetcher
             return CheckOutcome(source=source.name, url=source.url, error=f"not checked: the run was stopped "
                                 f"({stop_reason()})")
         try:
-            with source_lock(archive.root, source.name):  # the check and its health update, as one
+            with source_lock(archive, source.name):  # the check and its health update, as one
                 outcome = check_source(source, archive=archive, fetcher=fetcher, run_id=run_id, grades=grades,
                                        watch=watch, sinks=lambda grade, s=source: route(s, grade),
                                        batch=batch)

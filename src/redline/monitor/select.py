@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from redline.core.model import Source
 from redline.registry.load import Registry
 from redline.store.sqlite import Archive
-from redline.store.sqlite.archive import lost_index
+from redline.store.sqlite.archive import has_index, lost_index
 from redline.text.normalize import NORMALIZER_VERSION, clean_text
 
 
@@ -60,7 +60,7 @@ def check_selection(registry: Registry, archive_root: Path, names: Iterable[str]
                     tags: Iterable[str] = ()) -> None:
     """Fail early, in one line, on unknown names or tags; the archive's discovered sources
     count when the archive exists (it is not created here)."""
-    if (Path(archive_root) / "index.sqlite").exists():
+    if has_index(archive_root):
         with Archive(archive_root) as archive:
             select_sources(archive, registry, names, tags)
         return

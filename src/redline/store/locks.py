@@ -8,6 +8,10 @@ or deliver one alert at the same time.
     <archive>/locks/feeds.lock           held while the Atom feeds are brought up to date
     <archive>/locks/serve.lock           held by a `redline serve` for as long as it runs
 
+On the PostgreSQL backend (REDLINE_STORE) the source, delivery and feed locks are advisory
+locks in the index's database instead (redline.store.postgres.locks), so runs on several
+machines take turns; `serve.lock` stays a file (one serve per archive folder).
+
 flock(2) locks belong to an open file: the kernel drops them when the process dies,
 SIGKILL included, so a crashed run never leaves a lock behind. The lock files stay
 (empty); they are not part of the record. A lock is re-entrant within a thread.
@@ -21,7 +25,7 @@ import threading
 import time
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 from redline.core.errors import ArchiveError
 from redline.registry.load import NAME_RE
@@ -39,10 +43,9 @@ def _depths() -> dict[str, int]:
 
 
 @contextmanager
-def file_lock(path: Path, *, wait: float = DEFAULT_WAIT, what: str = "") -> Iterator[None]:
-    """Hold an exclusive flock on `path` (created if missing) for the block. Waits up to
-    `wait` seconds for another holder, then raises ArchiveError naming `what`."""
-    key = str(path)
+def reentrant(key: str, take: Callable[[], AbstractContextManager[None]]) -> Iterator[None]:
+    """Hold the lock `take()` gives for the block, unless this thread holds `key` already (then the
+    block only counts as one more level of it)."""
     depths = _depths()
     if depths.get(key):
         depths[key] += 1
@@ -51,6 +54,22 @@ def file_lock(path: Path, *, wait: float = DEFAULT_WAIT, what: str = "") -> Iter
         finally:
             depths[key] -= 1
         return
+    with take():
+        depths[key] = 1
+        try:
+            yield
+        finally:
+            depths.pop(key, None)
+
+
+def file_lock(path: Path, *, wait: float = DEFAULT_WAIT, what: str = "") -> AbstractContextManager[None]:
+    """Hold an exclusive flock on `path` (created if missing) for the block. Waits up to
+    `wait` seconds for another holder, then raises ArchiveError naming `what`."""
+    return reentrant(str(path), lambda: _flock(path, wait=wait, what=what))
+
+
+@contextmanager
+def _flock(path: Path, *, wait: float, what: str) -> Iterator[None]:
     try:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -69,33 +88,42 @@ def file_lock(path: Path, *, wait: float = DEFAULT_WAIT, what: str = "") -> Iter
                 if time.monotonic() >= deadline:
                     raise ArchiveError(f"{what or path} is busy in another run (waited {wait:g} s for {path})") from None
                 time.sleep(_POLL)
-        depths[key] = 1
         try:
             yield
         finally:
-            depths.pop(key, None)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
 
 
-def source_lock(root: Path, name: str, *, wait: float = DEFAULT_WAIT) -> AbstractContextManager[None]:
-    """The lock of one source's check. `name` must be a slug (the archive refuses others)."""
+def named_lock(where: Any, name: str, *, wait: float, what: str) -> AbstractContextManager[None]:
+    """The lock `name` of an archive: `where` is the archive (its backend's lock: an flock in its
+    folder, or a PostgreSQL advisory lock) or its folder (an flock of <folder>/locks/NAME.lock)."""
+    if not isinstance(where, (str, os.PathLike)):
+        if hasattr(where, "lock"):
+            return where.lock(name, wait=wait, what=what)
+        where = where.root
+    return file_lock(Path(where) / "locks" / f"{name}.lock", wait=wait, what=what)
+
+
+def source_lock(where: Any, name: str, *, wait: float = DEFAULT_WAIT) -> AbstractContextManager[None]:
+    """The lock of one source's check (`where`: the archive or its folder). `name` must be a slug
+    (the archive refuses others)."""
     if not NAME_RE.fullmatch(name or ""):
         raise ArchiveError(f"refused: source name {name!r} is not a slug; it would be used in a file name")
-    return file_lock(Path(root) / "locks" / f"source-{name}.lock", wait=wait, what=f"source {name}")
+    return named_lock(where, f"source-{name}", wait=wait, what=f"source {name}")
 
 
-def delivery_lock(root: Path, *, sink: str | None = None, wait: float = DEFAULT_WAIT) -> AbstractContextManager[None]:
+def delivery_lock(where: Any, *, sink: str | None = None, wait: float = DEFAULT_WAIT) -> AbstractContextManager[None]:
     """The lock held around one alert delivery (claim, send, mark): one per channel, so channels
     are served side by side (a sink's name holds URL characters: the file is named by its digest)."""
     suffix = "" if sink is None else "-" + hashlib.sha256(sink.encode("utf-8")).hexdigest()[:16]
-    return file_lock(Path(root) / "locks" / f"deliveries{suffix}.lock", wait=wait, what=f"alert delivery to {sink or 'any channel'}")
+    return named_lock(where, f"deliveries{suffix}", wait=wait, what=f"alert delivery to {sink or 'any channel'}")
 
 
-def feeds_lock(root: Path, *, wait: float = DEFAULT_WAIT) -> AbstractContextManager[None]:
+def feeds_lock(where: Any, *, wait: float = DEFAULT_WAIT) -> AbstractContextManager[None]:
     """The lock held while the Atom feeds are brought up to date (runtime.refresh_feeds)."""
-    return file_lock(Path(root) / "locks" / "feeds.lock", wait=wait, what="the Atom feeds")
+    return named_lock(where, "feeds", wait=wait, what="the Atom feeds")
 
 
 def serve_lock(root: Path) -> AbstractContextManager[None]:

@@ -162,7 +162,7 @@ def version_infos(archive: Archive, name: str, *, limit: int | None = None) -> l
     if limit is None:
         rows = archive.query("SELECT * FROM versions WHERE source=? ORDER BY seq", (name,))
     else:
-        rows = archive.query("SELECT * FROM (SELECT * FROM versions WHERE source=? ORDER BY seq DESC LIMIT ?) "
+        rows = archive.query("SELECT * FROM (SELECT * FROM versions WHERE source=? ORDER BY seq DESC LIMIT ?) newest "
                              "ORDER BY seq", (name, max(int(limit), 0)))
     return _annotate(archive, rows)
 
@@ -241,7 +241,7 @@ TIMELINE_PAGE_SQL = (
     " SELECT 'capture' AS kind, id, fetched_at AS at FROM captures WHERE source=?"
     " UNION ALL"
     " SELECT 'version' AS kind, id, first_seen AS at FROM versions WHERE source=? AND capture_id IS NULL"
-    ") ORDER BY at DESC, id DESC LIMIT ? OFFSET ?")
+    ") timeline ORDER BY at DESC, id DESC LIMIT ? OFFSET ?")
 
 def timeline(archive: Archive, name: str, *, page: int = 1, size: int = PAGE_SIZE) -> Timeline:
     """Captures (with the versions each made) and versions without a capture, newest first, one page."""

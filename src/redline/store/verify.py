@@ -2,7 +2,8 @@
 
 What is checked:
 
-- index.sqlite: SQLite's integrity_check and foreign_key_check; source names are
+- index.sqlite: SQLite's integrity_check and foreign_key_check (an index in PostgreSQL,
+  $REDLINE_STORE: the server enforces its references itself); source names are
   slugs; each source's versions are numbered 1, 2, 3 ... without a gap; every alert's
   versions exist; delivery states are known ones.
 - text/ (in the archive's blob store: its folder, or S3): every blob decompresses and its sha256 is its name; every text an index row
@@ -32,6 +33,7 @@ import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
@@ -39,7 +41,8 @@ from warcio.exceptions import ArchiveLoadFailed
 from redline.core.errors import ArchiveError
 from redline.store.blobs import BlobStore
 from redline.store.blobconfig import open_blobs
-from redline.store.sqlite import is_batch_file
+from redline.store.sqlite import Archive, is_batch_file
+from redline.store.sqlite.archive import store_url
 from redline.store.warcscan import warc_keys
 from redline.registry.load import NAME_RE
 
@@ -95,6 +98,14 @@ def verify_archive(root: Path | str, *, blobs: BlobStore | None = None) -> Repor
     root = Path(root)
     store = blobs if blobs is not None else open_blobs(root)
     report = Report(root)
+    if store_url(root) is not None:  # the index in PostgreSQL: the server keeps it whole and its references sound
+        try:
+            with Archive(root) as archive:
+                rows = _index_rows(archive.query)
+        except ArchiveError as exc:
+            report.error("index", f"cannot be read: {exc}")
+            return report
+        return _check_files(root, store, report, rows)
     index = root / "index.sqlite"
     if not index.is_file():
         report.error("index.sqlite", "missing: this is not a redline archive, or its index was deleted (then "
@@ -105,13 +116,17 @@ def verify_archive(root: Path | str, *, blobs: BlobStore | None = None) -> Repor
         db.row_factory = sqlite3.Row
         try:
             _check_index(db, report)
-            rows = _index_rows(db)
+            rows = _index_rows(lambda sql: db.execute(sql).fetchall())
         finally:
             db.close()
     except sqlite3.DatabaseError as exc:
         report.error("index.sqlite", f"cannot be read ({exc}): the index is damaged; rebuild it from the WARC "
                                      f"files with `redline rebuild-index --archive {root}`")
         return report
+    return _check_files(root, store, report, rows)
+
+
+def _check_files(root: Path, store: BlobStore, report: Report, rows: "_Rows") -> Report:
     good_texts = _check_text_blobs(store, report, rows)
     records = _check_warc_files(store, report, rows)
     _check_references(report, rows, good_texts, records)
@@ -131,10 +146,7 @@ class _Rows:
     deliveries: list[sqlite3.Row]
 
 
-def _index_rows(db: sqlite3.Connection) -> _Rows:
-    def q(sql: str) -> list[sqlite3.Row]:
-        return db.execute(sql).fetchall()
-
+def _index_rows(q: Callable[[str], list[sqlite3.Row]]) -> _Rows:
     return _Rows(
         sources=q("SELECT name FROM sources ORDER BY name"),
         versions=q("SELECT id, source, seq, text_sha256 FROM versions ORDER BY source, seq"),

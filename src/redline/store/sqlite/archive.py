@@ -1,17 +1,21 @@
-"""The SQLite + folder backend of the store (the embedded default): the Archive class."""
+"""The Archive class: the index in SQLite (the embedded default: index.sqlite in the archive
+folder) or in PostgreSQL ($REDLINE_STORE=postgresql://..., redline.store.postgres), one set of
+record modules for both; the blobs (WARC files, texts, feeds, alert logs) in the folder."""
 from __future__ import annotations
 
 import json
 import os
 import sqlite3
 import threading
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from redline.core.errors import ArchiveError, NotFoundError
+from redline.core.config import configured_store
+from redline.core.errors import ArchiveError, ConfigError, NotFoundError
 from redline.core.model import Source
+from redline.store.locks import DEFAULT_WAIT, file_lock
 from redline.store.types import (SourceState)
 from redline.store.blobs import BlobStore
 from redline.store.blobconfig import open_blobs
@@ -52,6 +56,15 @@ def index_wait() -> float:
         raise ArchiveError(f"{ENV_INDEX_WAIT}={os.environ[ENV_INDEX_WAIT]!r} is not a number of seconds") from None
 
 
+def store_url(root: Path | str) -> str | None:
+    """Where the index of the archive at `root` lives when not in its folder (a postgresql:// URL:
+    $REDLINE_STORE or `[store] index`, redline.core.config.configured_store), or None: index.sqlite."""
+    try:
+        return configured_store(root)
+    except ConfigError as exc:
+        raise ArchiveError(str(exc)) from None
+
+
 def index_error(exc: sqlite3.OperationalError, root: Path) -> ArchiveError:
     """One line for what SQLite said: a lock held too long, a full disk, or the error as it is."""
     text = str(exc)
@@ -65,15 +78,37 @@ def index_error(exc: sqlite3.OperationalError, root: Path) -> ArchiveError:
     return ArchiveError(f"the archive index {root / 'index.sqlite'}: {text}")
 
 
+def has_index(root: Path | str) -> bool:
+    """Whether the archive at `root` has an index to open: index.sqlite in the folder, or, when the
+    index is in PostgreSQL ($REDLINE_STORE), that database holds one (its tables are made on the
+    first open by a run)."""
+    url = store_url(root)
+    if url is None:
+        return (Path(root) / INDEX_NAME).is_file()
+    from redline.store.postgres.connection import index_exists
+
+    return index_exists(url)
+
+
+def index_name(root: Path | str) -> str:
+    """The archive's index, for messages: "index.sqlite", or its PostgreSQL database (no password)."""
+    url = store_url(root)
+    if url is None:
+        return INDEX_NAME
+    from redline.store.postgres.connection import redact
+
+    return f"index in {redact(url)}"
+
+
 def lost_index(root: Path) -> ArchiveError | None:
     """The error for a folder that holds an archive's history but no index (None when it has an
     index, or holds nothing yet): it is never started afresh, which would reuse alert ids."""
-    if (root / INDEX_NAME).exists():
+    if has_index(root):
         return None
     held = history_without_index(root)
     if held is None:
         return None
-    return ArchiveError(f"the archive at {root} has no index.sqlite but holds {held}: its index was deleted or "
+    return ArchiveError(f"the archive at {root} has no {index_name(root)} but holds {held}: its index was deleted or "
                         "moved; nothing was written; " + REBUILD_HINT.format(root=root))
 
 
@@ -94,16 +129,23 @@ class Archive(BlobRecords, CheckRecords, ListingRecords, AlertRecords, SearchRec
     """An archive rooted at a folder. Safe to share between threads."""
 
     def __init__(self, root: Path | str, *, index: str = INDEX_NAME, durable: bool = True,
-                 blobs: BlobStore | str | None = None) -> None:
+                 blobs: BlobStore | str | None = None, store: str | None = None) -> None:
         """Open (or, in a new folder, create) the archive at `root`. A folder that holds WARC files,
         texts or an alert log but no index lost it: it is refused, never started afresh (a new
         history would reuse alert ids that feed readers have seen). `index` names another index
         file in the folder (redline.monitor.rebuild builds one beside the old); `durable=False`
         leaves out the fsync of each commit (for an index nothing reads until it is complete).
         `blobs`: where the WARC captures, texts and feeds are (redline.store.blobs: a BlobStore, or
-        a spec such as s3://bucket/prefix); by default $REDLINE_BLOBS, else the folder itself."""
+        a spec such as s3://bucket/prefix); by default $REDLINE_BLOBS, else the folder itself.
+        `store` (default $REDLINE_STORE): a postgresql:// URL, the index in that database."""
         self.root = Path(root)
         self.blobs = blobs if isinstance(blobs, BlobStore) else open_blobs(self.root, blobs)
+        self._lock = threading.RLock()
+        self._pg = None
+        url = store or store_url(self.root)
+        if url:
+            self._open_postgres(url, index)
+            return
         lost = lost_index(self.root) if index == INDEX_NAME else None
         if lost is not None:
             raise lost
@@ -125,8 +167,33 @@ class Archive(BlobRecords, CheckRecords, ListingRecords, AlertRecords, SearchRec
             raise ArchiveError(f"cannot open the archive at {self.root}: {exc}") from None
         except (OSError, sqlite3.Error) as exc:
             raise ArchiveError(f"cannot open the archive at {self.root}: {exc}") from None
-        self._lock = threading.RLock()
         self._backfill_search()
+
+    def _open_postgres(self, url: str, index: str) -> None:
+        from redline.store.postgres.connection import connect
+
+        if index != INDEX_NAME:
+            raise ArchiveError("rebuild-index rebuilds an SQLite index only; unset REDLINE_STORE to rebuild the "
+                               f"index of the archive folder {self.root}")
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ArchiveError(f"cannot open the archive at {self.root}: {exc.strerror or exc}") from None
+        self._pg = self._db = connect(url, wait=index_wait())
+
+    @property
+    def backend(self) -> str:
+        """Where the index is: "sqlite" (index.sqlite in the folder) or "postgresql"."""
+        return "sqlite" if self._pg is None else "postgresql"
+
+    def lock(self, name: str, *, wait: float = DEFAULT_WAIT, what: str = "") -> AbstractContextManager[None]:
+        """An exclusive lock between runs, by name ("source-s1"): an flock of <archive>/locks/NAME.lock,
+        or on PostgreSQL an advisory lock (runs on several machines share it)."""
+        if self._pg is None:
+            return file_lock(self.root / "locks" / f"{name}.lock", wait=wait, what=what)
+        from redline.store.postgres.locks import advisory_lock
+
+        return advisory_lock(self._pg, name, wait=wait, what=what, serialized=lambda: self._lock)
 
     # -- plumbing ---------------------------------------------------------
 
@@ -143,6 +210,10 @@ class Archive(BlobRecords, CheckRecords, ListingRecords, AlertRecords, SearchRec
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
+            if self._pg is not None:
+                with self._pg.write() as db:
+                    yield db
+                return
             try:
                 self._db.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
@@ -169,6 +240,8 @@ class Archive(BlobRecords, CheckRecords, ListingRecords, AlertRecords, SearchRec
 
     def _query(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
         with self._lock:
+            if self._pg is not None:
+                return self._pg.execute(sql, params).fetchall()
             try:
                 return self._db.execute(sql, params).fetchall()
             except sqlite3.OperationalError as exc:

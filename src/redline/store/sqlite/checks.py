@@ -13,8 +13,9 @@ from redline.store.warc import RevisitOf, WarcLocation
 from redline.store.types import (RecordedCheck, NewAlert, NewChange, NewVersion, PendingCheck,
                                  Version)
 from redline.store.sqlite.search import index_version_lines
-from redline.store.sqlite.rows import (BATCH_LABEL, _insert_alert, _insert_capture, _parse_date, _update_source, iso,
-                                       utcnow)
+from redline.store.sqlite.rows import (BATCH_LABEL, INSERT_CAPTURE, UPDATE_SOURCE, _insert_alert, _insert_capture,
+                                       _parse_date, _update_source, capture_values, insert_many, iso, source_values, utcnow)
+
 
 
 class CheckRecords:
@@ -72,17 +73,16 @@ class CheckRecords:
         key, offsets = self._write_batch_warc(BATCH_LABEL, utcnow(), [c.record for c in checks])
         locations = [WarcLocation(key, offset, len(c.record), c.record_id, c.revisit)
                      for c, offset in zip(checks, offsets)]
-        ids = []
+        captures = [capture_values(c.source, c.result, run_id=c.run_id, error=None, warc=warc,
+                                   raw_sha256=c.raw_sha256, text_sha256=c.text_sha256, profile=c.profile,
+                                   normalizer_version=c.normalizer_version, body_bytes=c.body_bytes,
+                                   profile_asked=c.profile_asked) for c, warc in zip(checks, locations)]
+        updates = [source_values(c.source, c.result, error=None, failed=False, keep=not c.result.not_modified,
+                                 raw_sha256=c.raw_sha256, changed=False, now=None, unless_checked_since=c.seen_checks)
+                   for c in checks]
         with self._tx() as db:
-            for c, warc in zip(checks, locations):
-                ids.append(_insert_capture(db, c.source, c.result, run_id=c.run_id, error=None, warc=warc,
-                                           raw_sha256=c.raw_sha256, text_sha256=c.text_sha256,
-                                           profile=c.profile, normalizer_version=c.normalizer_version,
-                                           body_bytes=c.body_bytes, profile_asked=c.profile_asked))
-                keep = not c.result.not_modified
-                _update_source(db, c.source, c.result, error=None, failed=False, keep=keep,
-                               raw_sha256=c.raw_sha256, changed=False, now=None,
-                               unless_checked_since=c.seen_checks)
+            ids = insert_many(db, INSERT_CAPTURE, captures)
+            db.executemany(UPDATE_SOURCE, updates)
         return ids
 
     def record_check(self, source: str, result: FetchResult, *, run_id: str,

@@ -37,47 +37,64 @@ def is_batch_file(warc_path: str) -> bool:
     return f"-{BATCH_LABEL}-" in Path(warc_path).name
 
 
-def _insert_capture(db: sqlite3.Connection, source: str, result: FetchResult, *, run_id: str,
-                    error: str | None, warc: WarcLocation | None, raw_sha256: str | None,
-                    text_sha256: str | None, profile: str | None, normalizer_version: int | None,
-                    body_bytes: int | None = None, profile_asked: str | None = None) -> int:
-    cur = db.execute(
-        """INSERT INTO captures (source, run_id, url, final_url, fetched_at, status, not_modified, error,
+INSERT_CAPTURE = """INSERT INTO captures (source, run_id, url, final_url, fetched_at, status, not_modified, error,
            etag, last_modified, content_type, encoding, redirects, raw_sha256, body_bytes,
            warc_path, warc_offset, warc_length, warc_record_id, revisit, text_sha256, profile,
            normalizer_version, elapsed, profile_asked, repaired)
-           VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-        (source, run_id, result.url, result.final_url, iso(result.fetched_at), result.status,
-         int(result.not_modified), error, result.header("etag"), result.header("last-modified"),
-         result.header("content-type"), result.encoding, json.dumps(list(result.redirects)),
-         raw_sha256, len(result.body) if body_bytes is None else body_bytes,
-         warc.path if warc else None, warc.offset if warc else None,
-         warc.length if warc else None, warc.record_id if warc else None,
-         int(bool(warc and warc.revisit)), text_sha256, profile, normalizer_version, result.elapsed,
-         None if profile_asked == profile else profile_asked, result.repaired))
-    return int(cur.lastrowid)
+           VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"""
 
-
-def _update_source(db: sqlite3.Connection, source: str, result: FetchResult, *, error: str | None,
-                   failed: bool, keep: bool, raw_sha256: str | None, changed: bool, now: str | None,
-                   unless_checked_since: int | None = None) -> None:
-    """The source's row after a check: last check, checks and failures in a row, and
-    (`keep`) this capture's validators. `unless_checked_since=N` leaves the row alone when
-    its `checks` is no longer N (another check was recorded since this one read it)."""
-    guard, seen = (0, 0) if unless_checked_since is None else (1, unless_checked_since)
-    db.execute(
-        """UPDATE sources SET last_check=?, last_status=?, last_error=?, checks=checks+1,
+UPDATE_SOURCE = """UPDATE sources SET last_check=?, last_status=?, last_error=?, checks=checks+1,
            failures=CASE WHEN ? THEN failures+1 ELSE 0 END,
            etag=CASE WHEN ? THEN ? ELSE etag END,
            last_modified=CASE WHEN ? THEN ? ELSE last_modified END,
            last_raw_sha256=COALESCE(?, last_raw_sha256),
            last_change=CASE WHEN ? THEN ? ELSE last_change END
-           WHERE name=? AND (? = 0 OR checks = ?)""",
-        (iso(result.fetched_at), result.status, error if failed else None, int(failed),
-         int(keep), result.header("etag"),
-         int(keep), result.header("last-modified"),
-         raw_sha256 if keep else None,
-         int(changed), now, source, guard, seen))
+           WHERE name=? AND (? = 0 OR checks = ?)"""
+
+
+def capture_values(source: str, result: FetchResult, *, run_id: str, error: str | None,
+                   warc: WarcLocation | None, raw_sha256: str | None, text_sha256: str | None,
+                   profile: str | None, normalizer_version: int | None, body_bytes: int | None = None,
+                   profile_asked: str | None = None) -> tuple:
+    """The values of INSERT_CAPTURE for one capture."""
+    return (source, run_id, result.url, result.final_url, iso(result.fetched_at), result.status,
+            int(result.not_modified), error, result.header("etag"), result.header("last-modified"),
+            result.header("content-type"), result.encoding, json.dumps(list(result.redirects)),
+            raw_sha256, len(result.body) if body_bytes is None else body_bytes,
+            warc.path if warc else None, warc.offset if warc else None,
+            warc.length if warc else None, warc.record_id if warc else None,
+            int(bool(warc and warc.revisit)), text_sha256, profile, normalizer_version, result.elapsed,
+            None if profile_asked == profile else profile_asked, result.repaired)
+
+
+def _insert_capture(db: sqlite3.Connection, source: str, result: FetchResult, **values: object) -> int:
+    return int(db.execute(INSERT_CAPTURE, capture_values(source, result, **values)).lastrowid)
+
+
+def source_values(source: str, result: FetchResult, *, error: str | None, failed: bool, keep: bool,
+                  raw_sha256: str | None, changed: bool, now: str | None,
+                  unless_checked_since: int | None = None) -> tuple:
+    """The values of UPDATE_SOURCE: the source's row after a check: last check, checks and failures
+    in a row, and (`keep`) this capture's validators. `unless_checked_since=N` leaves the row alone
+    when its `checks` is no longer N (another check was recorded since this one read it)."""
+    guard, seen = (0, 0) if unless_checked_since is None else (1, unless_checked_since)
+    return (iso(result.fetched_at), result.status, error if failed else None, int(failed),
+            int(keep), result.header("etag"),
+            int(keep), result.header("last-modified"),
+            raw_sha256 if keep else None,
+            int(changed), now, source, guard, seen)
+
+
+def _update_source(db: sqlite3.Connection, source: str, result: FetchResult, **values: object) -> None:
+    db.execute(UPDATE_SOURCE, source_values(source, result, **values))
+
+
+def insert_many(db: sqlite3.Connection, sql: str, rows: Sequence[tuple]) -> list[int]:
+    """INSERT each row; their generated ids. On PostgreSQL one pipelined round of statements
+    (redline.store.postgres.connection.PgIndex.insert_many), on SQLite one statement after another."""
+    if hasattr(db, "insert_many"):
+        return db.insert_many(sql, rows)
+    return [int(db.execute(sql, row).lastrowid) for row in rows]
 
 
 def _insert_alert(db: sqlite3.Connection, source: str, alert: NewAlert, sinks: Sequence[str], now: str, *,

@@ -147,5 +147,5 @@ def _remember_url(db: sqlite3.Connection, source: str, url: str, reason: str, no
     """Record an address of a source (once per url_key); `current` re-opens one it had before."""
     db.execute("""INSERT INTO source_urls (source, url, url_key, doc_key, since, reason) VALUES (?,?,?,?,?,?)
                   ON CONFLICT(source, url_key) DO UPDATE SET url=excluded.url,
-                    until=CASE WHEN ? THEN NULL ELSE until END""",
+                    until=CASE WHEN ? THEN NULL ELSE source_urls.until END""",
                (source, url, url_key(url), doc_key(url), now, reason, int(current)))

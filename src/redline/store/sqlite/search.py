@@ -1,5 +1,6 @@
 """The search index of the whole record: every line (paragraph) any version ever had, once,
-in an FTS5 trigram index (English and Chinese alike: trigrams need no word breaks), and for
+in an FTS5 trigram index (English and Chinese alike: trigrams need no word breaks; on
+PostgreSQL a pg_trgm GIN index, asked with ILIKE), and for
 each source the spans of versions in which the line stood (`line_spans`: from v3 to v7).
 
 A new version extends the spans of the lines it kept from the version before and opens
@@ -56,6 +57,11 @@ def fts_phrase(query: str) -> str:
     return '"' + query.replace('"', '""') + '"'
 
 
+def like_pattern(query: str) -> str:
+    """The query as an ILIKE pattern matching it as a substring (its %, _ and ! escaped by !)."""
+    return "%" + query.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+
+
 # A hit: the line, the span, the versions at its two ends and the one after it (where it ended). The
 # spans are chosen (and cut to the limit) first, so a word in every paragraph joins only those.
 _HITS = """SELECT l.id AS line_id, l.text, sp.source, s.title AS source_title, sp.from_seq, sp.to_seq,
@@ -82,7 +88,10 @@ class SearchRecords:
         query = " ".join(query.split())
         if not query:
             return []
-        if len(query) >= MIN_INDEXED:
+        if getattr(self, "_pg", None) is not None:  # pg_trgm's GIN index answers ILIKE (redline.store.postgres)
+            lines, params = ("SELECT id FROM text_lines WHERE text ILIKE ? ESCAPE '!' ORDER BY id DESC LIMIT ?"),\
+                [like_pattern(query), limit * LINES_READ]
+        elif len(query) >= MIN_INDEXED:
             lines, params = ("SELECT rowid AS id FROM line_search WHERE line_search MATCH ? ORDER BY rowid DESC "
                              "LIMIT ?"), [fts_phrase(query), limit * LINES_READ]
         else:
