@@ -178,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--diff", default=str(RESULTS / "diff.md"))
     parser.add_argument("--browse", default=str(RESULTS / "browse.md"))
     parser.add_argument("--search", default=str(RESULTS / "search.md"))
+    parser.add_argument("--phrases", default=str(RESULTS / "phrases.md"))
     parser.add_argument("--store", default=str(RESULTS / "store.md"))
     parser.add_argument("--analysis", default=str(PROJECT / "bench" / "analysis.md"))
     parser.add_argument("--command", default="make bench")
@@ -217,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
            "- diff: `.venv/bin/python bench/bench_diff.py --runs 5`",
            "- browse: `.venv/bin/python bench/bench_browse.py` (when it exists)",
            "- search: `.venv/bin/python bench/bench_search.py` (100,000 generated versions)",
+           "- phrases: `.venv/bin/python bench/bench_phrases.py` (20,000 generated versions with their texts, "
+           "the seed watch list)",
            "- index backends: `.venv/bin/python bench/bench_store.py --checks 1000 --repeats 3` (the store calls "
            "of a check on SQLite and on PostgreSQL 15, started by the benchmark)", "",
            "What runs, per repeat, from empty state, each tool as a subprocess (wall time from process start "
@@ -245,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
                         ("A cycle under `redline serve`", Path(args.served)),
                         ("The checks alone (no Prefect, no CLI)", Path(args.checks)), ("Diff", Path(args.diff)),
                         ("Browse view", Path(args.browse)), ("Search", Path(args.search)),
+                        ("Watched formulations (`redline phrases`)", Path(args.phrases)),
                         ("Index backends: SQLite and PostgreSQL", Path(args.store))):
         md += [f"## {title}", ""]
         md += [path.read_text(encoding="utf-8").rstrip() if path.exists() else "not measured in this run", ""]

@@ -72,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
                              encoding="utf-8")
     if step("search", [py, "bench/bench_search.py"], out=RESULTS / "search.md", timeout=1800) != 0:
         failed = 1
+    if step("phrases", [py, "bench/bench_phrases.py"], out=RESULTS / "phrases.md", timeout=1800) != 0:
+        failed = 1
     if step("store", [py, "bench/bench_store.py", "--checks", "1000", "--repeats", "3"], out=RESULTS / "store.md",
             timeout=1800) != 0:
         failed = 1
