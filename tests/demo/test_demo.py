@@ -22,6 +22,7 @@ def test_demo_runs_offline_and_shows_exactly_the_expected_alerts(tmp_path) -> No
     assert "demo check failed" not in out and "Traceback" not in out
     assert "| INFO" not in out and "Error logging" not in out, "Prefect's own log lines leaked into the demo"
     assert "[-leading-]{+central+}" in out
+    assert "significance: high · formulation ¶6" in out   # the dropped watched phrase grades it high
     archive = tmp_path / "demo" / "archive"
     lines = (archive / "alerts.jsonl").read_text().splitlines()
     kinds = sorted(__import__("json").loads(l)["kind"] for l in lines)

@@ -24,6 +24,7 @@ from typing import Sequence
 
 from rich.console import Console
 
+from redline.alerts.text import significance_line
 from redline.core.config import Settings, remember_sources
 from redline.core.errors import RedlineError
 from redline.core.model import Source
@@ -138,6 +139,7 @@ def run_demo(directory: str | Path, *, console: Console) -> int:
                     alert = archive.alert(o.alert_id)
                     console.print(f"\n[bold yellow]ALERT #{alert.id}[/] {alert.title}\n{alert.url}\n"
                                   f"{alert.summary} (v{alert.from_seq} -> v{alert.to_seq})", highlight=False)
+                    console.print(significance_line(alert), highlight=False, markup=False)
                     console.print(alert.diff_text, highlight=False, markup=False)
             problems = discovery_steps(site, registry, settings, steps, tracked=changed, removed=statements[1])
 
