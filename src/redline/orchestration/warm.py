@@ -73,6 +73,9 @@ def forkserver() -> Any:
 
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
+    stop = getattr(server._forkserver, "_stop", None)   # one already running (started by other code in this
+    if stop is not None:                                 # process) has another environment and preload: a new one
+        stop()
     server.ensure_running()
     first = context.Process(target=_ready, name="redline-warm-up")
     first.start()   # returns once the server is up; the join once its imports are done
