@@ -26,6 +26,7 @@ from redline.core.config import remember_sources, remembered_sources
 from redline.core.errors import ArchiveError, ConfigError
 from redline.store.blobconfig import open_blobs
 from redline.store.blobs import BlobStore, FolderBlobs
+from redline.store.postgres.connection import redact
 from redline.store.copytables import check_tables, copy_rows, table_digest
 from redline.store.sqlite import Archive
 from redline.store.verify import Report, verify_archive
@@ -119,7 +120,7 @@ def copy_archive(source_root: Path, dest_root: Path, *, dest_store: str | None, 
                 if target_blobs.list(prefix):
                     raise _refuse(target_blobs.where, f"blobs under {prefix}")
         with Archive(dest_root, store=dest_store or "", blobs=target_blobs) as dest:
-            where = f"index {dest_store}" if dest_store else f"folder {dest_root}"
+            where = f"index {redact(dest_store)}" if dest_store else f"folder {dest_root}"
             held = _held_rows(dest, tables)
             if held:
                 raise _refuse(where, ", ".join(held))
