@@ -137,3 +137,14 @@ def test_a_source_index_with_a_table_the_schema_does_not_make_is_refused(stack, 
     capsys.readouterr()
     assert main(["store", "copy", "--archive", str(stack.archive.root), "--to", str(tmp_path / "copy")]) == 1
     assert "tables notes unknown" in capsys.readouterr().err
+
+
+def test_the_index_alone_moves_to_postgresql_and_the_blobs_stay_in_the_folder(
+        stack, pg_server, capsys, wide_console, monkeypatch, folder_env) -> None:
+    name = _history(stack)
+    root, url = stack.archive.root, pg_server.new_database()
+    views = _views(capsys, name, root)
+    out = _read(capsys, "store", "copy", "--archive", str(root), "--to", url)
+    assert "none copied" in out and "0 error(s)" in out
+    monkeypatch.setenv("REDLINE_STORE", url)
+    assert verify_archive(root).errors == [] and _views(capsys, name, root) == views
