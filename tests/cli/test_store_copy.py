@@ -15,7 +15,8 @@ from redline.cli.main import main
 from redline.monitor.cycle import check_host
 from redline.store.blobs import FolderBlobs
 from redline.store.copy import BLOB_PREFIXES, _blob_digest
-from redline.store.copytables import live_tables, schema_tables, table_digest
+from redline.store.copytables import ID_TABLES, live_tables, schema_tables, table_digest
+from redline.store.postgres.dialect import GENERATED_IDS
 from redline.store.sqlite import Archive, NewAlert
 from redline.store.verify import verify_archive
 
@@ -125,7 +126,14 @@ def test_ids_on_postgresql_continue_after_the_copied_ones(stack, pg_server, caps
         copied = archive.query("SELECT MAX(id) AS m FROM alerts")[0][0]
         new = archive.add_alert(name, NewAlert(kind="test", title="after the copy", url="https://example.org/",
                                                summary="a new alert"))
+        for table in sorted(ID_TABLES - {"alerts"}):   # every other sequence: the next id is the copied max + 1
+            top = archive.query(f"SELECT COALESCE(MAX(id), 0) AS m FROM {table}")[0][0]
+            assert archive.query(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS n")[0][0] == top + 1
     assert copied >= 1 and new == copied + 1
+
+
+def test_the_dialect_returns_the_generated_id_of_every_table_that_has_one() -> None:
+    assert GENERATED_IDS == ID_TABLES
 
 
 def test_a_source_index_with_a_table_the_schema_does_not_make_is_refused(stack, capsys, tmp_path, folder_env) -> None:

@@ -121,6 +121,7 @@ def copy_archive(source_root: Path, dest_root: Path, *, dest_store: str | None, 
                     raise _refuse(target_blobs.where, f"blobs under {prefix}")
         with Archive(dest_root, store=dest_store or "", blobs=target_blobs) as dest:
             where = f"index {redact(dest_store)}" if dest_store else f"folder {dest_root}"
+            check_tables(dest, where)
             held = _held_rows(dest, tables)
             if held:
                 raise _refuse(where, ", ".join(held))

@@ -23,22 +23,19 @@ _CHUNK = 2000
 _MOD = 1 << 256
 
 
+def _creates() -> list[re.Match[str]]:
+    """The CREATE TABLE statements of the schema and its migrations, in order (not FTS5's virtual table)."""
+    statements = [*SCHEMA.split(";"), *(s for version in sorted(MIGRATIONS) for s in MIGRATIONS[version])]
+    return [m for s in statements for m in [_CREATE.search(s)] if m]
+
+
 def schema_tables() -> tuple[str, ...]:
     """Every table of the index, in the order the schema creates them (a table after those it refers to)."""
-    statements = [*SCHEMA.split(";"), *(s for version in sorted(MIGRATIONS) for s in MIGRATIONS[version])]
-    return tuple(dict.fromkeys(m.group(1) for s in statements for m in [_CREATE.search(s)] if m))
+    return tuple(dict.fromkeys(m.group(1) for m in _creates()))
 
 
-def _id_tables() -> frozenset[str]:
-    found = set()
-    for statement in [*SCHEMA.split(";"), *(s for v in sorted(MIGRATIONS) for s in MIGRATIONS[v])]:
-        m = _CREATE.search(statement)
-        if m and re.search(r"\bid INTEGER PRIMARY KEY\b", m.group(2)):
-            found.add(m.group(1))
-    return frozenset(found)
-
-
-ID_TABLES = _id_tables()
+# the tables with a generated id (a sequence on PostgreSQL, which must continue after the copied ids)
+ID_TABLES = frozenset(m.group(1) for m in _creates() if re.search(r"\bid INTEGER PRIMARY KEY\b", m.group(2)))
 
 
 def live_tables(archive: Archive) -> set[str]:
