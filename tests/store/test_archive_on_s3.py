@@ -1,11 +1,15 @@
 """The monitor with its archive's blobs on a real S3 endpoint (SeaweedFS, the session's `seaweed`
 fixture): captures and texts land in the bucket and nothing of them in the folder; the raw body,
-the capture's headers, verify, export and the rebuild-index scan read them back from there."""
+the capture's headers, verify, export and the rebuild-index scan read them back from there; the
+Atom feeds are written there too."""
 from __future__ import annotations
 
 import gzip
 import hashlib
 
+import feedparser
+
+from redline.alerts.feeds import refresh_feeds
 from redline.monitor.check import check_batch
 from redline.store import readmodel as views
 from redline.store.export import export_warc
@@ -58,3 +62,17 @@ def test_verify_on_s3_finds_a_damaged_text_in_the_bucket(s3_stack) -> None:
     blobs.put(key, gzip.compress(b"not the text"))
     errors = verify_archive(stack.archive.root, blobs=blobs).errors
     assert any(e.where == key and "sha256" in e.message for e in errors)
+
+
+def test_the_atom_feeds_are_written_to_the_bucket_and_rewritten_only_when_they_change(s3_stack) -> None:
+    stack, blobs = s3_stack, s3_stack.archive.blobs
+    cycle(stack, "1")
+    changed = next(n for n, t in stack.seeds.items() if WORDING[0] in t)
+    stack.serve(changed, stack.seeds[changed].replace(*WORDING))
+    cycle(stack, "2")
+    written = {str(p) for p in refresh_feeds(stack.archive)}
+    assert written == {"feeds/alerts.xml", f"feeds/{changed}.xml"}
+    assert not (stack.archive.root / "feeds").exists()   # nothing of them in the folder
+    feed = feedparser.parse(blobs.get(f"feeds/{changed}.xml"))
+    assert len(feed.entries) == 1 and changed in {t.term for t in feed.entries[0].tags}
+    assert refresh_feeds(stack.archive) == []   # its state in the bucket too: nothing new, nothing written

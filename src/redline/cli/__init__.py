@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "redline.cli.discover",
     "redline.cli.sources",
     "redline.cli.verify",
+    "redline.cli.store",
     "redline.cli.search",
     "redline.cli.phrases",
     "redline.cli.grade",

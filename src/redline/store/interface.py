@@ -8,7 +8,7 @@ Rows come back as mappings (column -> value). The bytes (WARC captures, texts) a
 `blobs`, a BlobStore (the archive's folder, or S3: redline.store.blobs); export, browse,
 verify and rebuild-index read them there. Two members are the folder backend's own and
 need a counterpart on any other backend: `root` / `text_path` / `alerts_log` /
-`feeds_dir` (local paths: the alert logs, feeds and locks) and `query`
+`feeds_dir` (local paths: the alert logs and locks; the feeds are blobs, `feeds/…`) and `query`
 (read-only SQL for the read model, redline.store.readmodel, which lives beside the
 backend for that reason).
 """

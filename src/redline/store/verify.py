@@ -92,20 +92,22 @@ class Report:
                 f"({c['warc_records']} records): {len(self.errors)} error(s), {len(self.warnings)} warning(s)")
 
 
-def verify_archive(root: Path | str, *, blobs: BlobStore | None = None) -> Report:
+def verify_archive(root: Path | str, *, blobs: BlobStore | None = None, store: str | None = None) -> Report:
     """Every problem found in the archive at root (see the module docstring); its texts and WARC
-    files read from `blobs` (default: $REDLINE_BLOBS, else the folder itself)."""
+    files read from `blobs` (default: $REDLINE_BLOBS, else the folder itself), its index in `store`
+    (as Archive takes it: default the settings, "" the folder's index.sqlite)."""
     root = Path(root)
-    store = blobs if blobs is not None else open_blobs(root)
+    files = blobs if blobs is not None else open_blobs(root)
     report = Report(root)
-    if store_url(root) is not None:  # the index in PostgreSQL: the server keeps it whole and its references sound
+    url = store_url(root) if store is None else store
+    if url:  # the index in PostgreSQL: the server keeps it whole and its references sound
         try:
-            with Archive(root) as archive:
+            with Archive(root, store=url, blobs=files) as archive:
                 rows = _index_rows(archive.query)
         except ArchiveError as exc:
             report.error("index", f"cannot be read: {exc}")
             return report
-        return _check_files(root, store, report, rows)
+        return _check_files(root, files, report, rows)
     index = root / "index.sqlite"
     if not index.is_file():
         report.error("index.sqlite", "missing: this is not a redline archive, or its index was deleted (then "
@@ -123,7 +125,7 @@ def verify_archive(root: Path | str, *, blobs: BlobStore | None = None) -> Repor
         report.error("index.sqlite", f"cannot be read ({exc}): the index is damaged; rebuild it from the WARC "
                                      f"files with `redline rebuild-index --archive {root}`")
         return report
-    return _check_files(root, store, report, rows)
+    return _check_files(root, files, report, rows)
 
 
 def _check_files(root: Path, store: BlobStore, report: Report, rows: "_Rows") -> Report:

@@ -10,7 +10,7 @@ Layout under the archive root:
     feeds/alerts.xml         Atom feed of alerts (and feeds/<source>.xml)
     alerts.jsonl             the alert log
 
-WARC captures and texts are blobs (redline.store.blobs): these files in the folder by
+WARC captures, texts and feeds are blobs (redline.store.blobs): these files in the folder by
 default, or objects in an S3-compatible store under the same keys ($REDLINE_BLOBS).
 
 Every file is written to a temporary name and renamed into place (a blob: linked, only

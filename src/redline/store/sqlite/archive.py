@@ -137,12 +137,13 @@ class Archive(BlobRecords, CheckRecords, ListingRecords, AlertRecords, SearchRec
         leaves out the fsync of each commit (for an index nothing reads until it is complete).
         `blobs`: where the WARC captures, texts and feeds are (redline.store.blobs: a BlobStore, or
         a spec such as s3://bucket/prefix); by default $REDLINE_BLOBS, else the folder itself.
-        `store` (default $REDLINE_STORE): a postgresql:// URL, the index in that database."""
+        `store` (default $REDLINE_STORE, else `[store] index`): a postgresql:// URL, the index in that
+        database; "" the index.sqlite of the folder, whatever the settings say."""
         self.root = Path(root)
         self.blobs = blobs if isinstance(blobs, BlobStore) else open_blobs(self.root, blobs)
         self._lock = threading.RLock()
         self._pg = None
-        url = store or store_url(self.root)
+        url = store_url(self.root) if store is None else store
         if url:
             self._open_postgres(url, index)
             return

@@ -1,0 +1,109 @@
+"""The rows of an archive index, table by table, for `redline store copy`: which tables there are
+(derived from the schema and its migrations, so a new table is copied without a change here),
+what each holds (a count and an order-independent digest of its rows, equal on SQLite and
+PostgreSQL for the same rows), and the copy of every row with its id.
+
+The tables a backend derives itself are not copied: SQLite's FTS5 search table and its shadow
+tables (filled from text_lines by a trigger), PostgreSQL's `rowid` columns (filled in the
+order the rows are inserted, which is the source's order)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+
+from redline.core.errors import ArchiveError
+from redline.store.sqlite import Archive
+from redline.store.sqlite.schema import MIGRATIONS, SCHEMA
+
+_CREATE = re.compile(r"\bCREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)\s*\(([^;]*)", re.I)
+DERIVED_COLUMNS = frozenset({"rowid"})   # PostgreSQL's stand-in for SQLite's rowid (postgres.schema.EXTRAS)
+_CHUNK = 2000
+_MOD = 1 << 256
+
+
+def _creates() -> list[re.Match[str]]:
+    """The CREATE TABLE statements of the schema and its migrations, in order (not FTS5's virtual table)."""
+    statements = [*SCHEMA.split(";"), *(s for version in sorted(MIGRATIONS) for s in MIGRATIONS[version])]
+    return [m for s in statements for m in [_CREATE.search(s)] if m]
+
+
+def schema_tables() -> tuple[str, ...]:
+    """Every table of the index, in the order the schema creates them (a table after those it refers to)."""
+    return tuple(dict.fromkeys(m.group(1) for m in _creates()))
+
+
+# the tables with a generated id (a sequence on PostgreSQL, which must continue after the copied ids)
+ID_TABLES = frozenset(m.group(1) for m in _creates() if re.search(r"\bid INTEGER PRIMARY KEY\b", m.group(2)))
+
+
+def live_tables(archive: Archive) -> set[str]:
+    """The tables the archive's index holds, less those its backend derives itself."""
+    if archive.backend == "postgresql":
+        return {r[0] for r in archive.query(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+            "AND table_type = 'BASE TABLE'")}
+    rows = archive.query("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+    virtual = [r[0] for r in rows if (r[1] or "").upper().startswith("CREATE VIRTUAL TABLE")]
+    return {r[0] for r in rows if not r[0].startswith("sqlite_") and r[0] not in virtual
+            and not any(r[0].startswith(v + "_") for v in virtual)}
+
+
+def check_tables(archive: Archive, where: str) -> tuple[str, ...]:
+    """The tables to copy; ArchiveError when the index holds one the schema does not make (or lacks one)."""
+    tables, live = schema_tables(), live_tables(archive)
+    unknown, missing = sorted(live - set(tables)), sorted(set(tables) - live)
+    if unknown or missing:
+        raise ArchiveError(f"the index of {where} does not match this redline's schema (tables "
+                           f"{', '.join(unknown) or 'none'} unknown, {', '.join(missing) or 'none'} missing); "
+                           "nothing was copied; upgrade redline or open the archive once to migrate it")
+    return tables
+
+
+def _rows(archive: Archive, table: str) -> list:
+    """Every row of `table`, in the order the record modules read them (rowid, else the id)."""
+    if archive.backend == "sqlite":
+        return archive.query(f"SELECT * FROM {table} ORDER BY rowid")
+    columns = {r[0] for r in archive.query(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND table_name = ?", (table,))}
+    order = " ORDER BY rowid" if "rowid" in columns else (" ORDER BY id" if "id" in columns else "")
+    return archive.query(f"SELECT * FROM {table}{order}")
+
+
+def _columns(row) -> list[str]:  # type: ignore[no-untyped-def]
+    return [c for c in row.keys() if c not in DERIVED_COLUMNS]
+
+
+def _row_hash(columns: Sequence[str], row) -> int:  # type: ignore[no-untyped-def]
+    canonical = json.dumps([[c, row[c]] for c in sorted(columns)], ensure_ascii=False, default=str)
+    return int.from_bytes(hashlib.sha256(canonical.encode("utf-8")).digest(), "big")
+
+
+def table_digest(archive: Archive, table: str) -> tuple[int, str]:
+    """(rows, digest) of `table`: the digest is the sum of each row's sha256 (column -> value), so
+    it does not depend on the order the backend gives the rows in."""
+    rows = _rows(archive, table)
+    total = sum(_row_hash(_columns(r), r) for r in rows) % _MOD if rows else 0
+    return len(rows), f"{total:064x}"
+
+
+def copy_rows(source: Archive, dest: Archive, tables: Sequence[str]) -> None:
+    """Every row of `tables` from `source` into `dest` (empty, but for its meta rows), with its id,
+    in one transaction of `dest`; on PostgreSQL each id sequence then continues after the copied ids."""
+    with dest._tx() as db:
+        for table in tables:
+            rows = _rows(source, table)
+            if table == "meta":
+                db.execute("DELETE FROM meta")
+            if not rows:
+                continue
+            columns = _columns(rows[0])
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+            for start in range(0, len(rows), _CHUNK):
+                db.executemany(sql, [tuple(r[c] for c in columns) for r in rows[start:start + _CHUNK]])
+        if dest.backend == "postgresql":
+            for table in (t for t in tables if t in ID_TABLES):
+                db.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 0) + 1, "
+                           f"false) FROM {table}")
