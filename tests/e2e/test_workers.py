@@ -15,7 +15,6 @@ import os
 import subprocess
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -125,8 +124,8 @@ def assert_archive_holds_what_was_served(cluster: Cluster, monkeypatch) -> None:
     assert changes > 0 and Counter(a.source for a in alerts) == Counter(
         {n: len(w) - 1 for n, w in expected.items() if len(w) > 1})
     ids = sorted(a.id for a in alerts)
-    logged = [json.loads(line)["id"] for w in cluster.workers
-              for line in _lines(w.folder / "archive" / "alerts.jsonl")]
+    lines = alert_log_lines(cluster)
+    logged = [json.loads(line)["id"] for line in lines]
     assert sorted(logged) == ids                    # one alert log or the other, each alert once
     posted = [b for b in cluster.receiver.bodies]
     assert len(posted) == len(ids)                  # the shared webhook: each alert once
@@ -134,8 +133,7 @@ def assert_archive_holds_what_was_served(cluster: Cluster, monkeypatch) -> None:
     # them against the shared index once gathered in the folder it is given.
     reader = cluster.root / "reader" / "archive"
     reader.mkdir(parents=True, exist_ok=True)
-    gathered = sorted((line for w in cluster.workers for line in _lines(w.folder / "archive" / "alerts.jsonl")),
-                      key=lambda line: json.loads(line)["id"])
+    gathered = sorted(lines, key=lambda line: json.loads(line)["id"])
     (reader / "alerts.jsonl").write_text("".join(line + "\n" for line in gathered), encoding="utf-8")
     verify = subprocess.run([str(BIN / "redline"), "verify", "--archive", str(reader)],
                             env={**cluster.base_env, "REDLINE_SOURCES": str(cluster.workers[0].folder / "sources.toml")},
@@ -143,8 +141,10 @@ def assert_archive_holds_what_was_served(cluster: Cluster, monkeypatch) -> None:
     assert verify.returncode == 0, verify.stdout + verify.stderr
 
 
-def _lines(path: Path) -> list[str]:
-    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+def alert_log_lines(cluster: Cluster) -> list[str]:
+    """Every line of every worker's alert log (the killed ones' too)."""
+    paths = [w.folder / "archive" / "alerts.jsonl" for w in cluster.workers + cluster.retired]
+    return [line for p in paths if p.exists() for line in p.read_text(encoding="utf-8").splitlines()]
 
 
 def test_six_runs_queued_at_once_on_two_workers_record_each_change_once_and_alert_once(cluster, monkeypatch) -> None:
@@ -185,8 +185,19 @@ def test_a_worker_killed_in_a_run_leaves_it_crashed_and_the_next_run_loses_nothi
     assert len(cluster.site.hosts.served()) < before + SOURCES   # killed before it read every page
     assert cluster.wait_final([run], timeout=CRASH_WITHIN + 60) == {run: "CRASHED"}
     print(f"marked Crashed {time.monotonic() - killed_at:.1f} s after the SIGKILL")
-    cluster.workers.remove(worker)
-    cluster.add_worker(worker.name + "-again")            # a replacement machine
+    cluster.replace(worker)
     [after] = cluster.queue("monitor/all", 1)
     assert cluster.wait_final([after], timeout=120) == {after: "COMPLETED"}, cluster.logs()
     assert_archive_holds_what_was_served(cluster, monkeypatch)
+
+
+def test_a_worker_started_in_its_own_session_stops_on_sigterm_within_seconds(cluster) -> None:
+    worker = cluster.add_worker("short-lived")
+    deadline = time.monotonic() + 120
+    while "started!" not in worker.log():
+        assert time.monotonic() < deadline and worker.process.poll() is None, worker.log()
+        time.sleep(0.2)
+    took = worker.stop()
+    cluster.workers.remove(worker)
+    print(f"a worker stopped {took:.1f} s after SIGTERM")
+    assert worker.process.returncode is not None and took < 10, worker.log()

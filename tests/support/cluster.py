@@ -37,6 +37,23 @@ def _cli(name: str) -> str:
     return str(exe) if exe.exists() else name
 
 
+def _descendants(pid: int) -> list[int]:
+    """Every process under `pid` (from /proc), children first."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        children = parents.get(todo.pop(), [])
+        found += children
+        todo += children
+    return found
+
+
 class Worker:
     def __init__(self, name: str, folder: Path, env: dict[str, str]) -> None:
         self.name, self.folder, self.env = name, folder, env
@@ -52,9 +69,14 @@ class Worker:
         return self
 
     def kill(self) -> None:
-        """SIGKILL the worker and every process of its session (its runs): a machine lost."""
+        """SIGKILL the worker and every process under it (its runs start in their own sessions):
+        a machine lost."""
         if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
+            for pid in [self.process.pid, *_descendants(self.process.pid)]:
+                try:
+                    os.killpg(os.getpgid(pid), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             self.process.wait(timeout=10)
 
     def stop(self, *, grace: float = 20) -> float:
@@ -83,6 +105,7 @@ class Cluster:
     def __init__(self, root: Path, sources_toml: str, *, crash_within: float = 60) -> None:
         self.root, self.sources_toml, self.crash_within = root, sources_toml, crash_within
         self.workers: list[Worker] = []
+        self.retired: list[Worker] = []      # killed ones: their folders (alert logs) stay
         self._stack = ExitStack()
 
     # --- start -------------------------------------------------------------------------
@@ -151,6 +174,12 @@ class Cluster:
         self.workers.append(worker)
         return worker
 
+    def replace(self, worker: Worker) -> Worker:
+        """A new machine in place of a lost one (a new folder: nothing carried over)."""
+        self.workers.remove(worker)
+        self.retired.append(worker)
+        return self.add_worker(worker.name + "-again")
+
     def stop(self) -> None:
         for worker in self.workers:
             worker.stop()
@@ -196,15 +225,8 @@ class Cluster:
             time.sleep(0.5)
 
     def worker_of(self, run_id: str) -> Worker | None:
-        """The worker whose session runs this flow run (its process, `infrastructure_pid`)."""
-        pid = str(self.run(run_id).get("infrastructure_pid") or "").rsplit(":", 1)[-1]
-        if not pid.isdigit():
-            return None
-        try:
-            session = os.getsid(int(pid))
-        except ProcessLookupError:
-            return None
-        return next((w for w in self.workers if w.process and w.process.pid == session), None)
+        """The worker that took this flow run (from the workers' own logs)."""
+        return next((w for w in self.workers if run_id in w.ran()), None)
 
     def logs(self) -> str:
         return "\n".join(f"--- {w.name}\n{w.log()[-3000:]}" for w in self.workers)
