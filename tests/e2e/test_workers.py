@@ -19,7 +19,7 @@ from collections import Counter
 import pytest
 
 from support import pgserver
-from support.cluster import BIN, Cluster
+from support.cluster import BIN, REPO, Cluster
 from support.hosts_site import Hosts
 from support.receiver import Receiver
 from support.seaweed import weed_binary
@@ -201,3 +201,15 @@ def test_a_worker_started_in_its_own_session_stops_on_sigterm_within_seconds(clu
     cluster.workers.remove(worker)
     print(f"a worker stopped {took:.1f} s after SIGTERM")
     assert worker.process.returncode is not None and took < 10, worker.log()
+
+
+def test_the_deployments_name_no_path_of_the_deploying_machine_and_limit_their_runs(cluster) -> None:
+    for name, limit in (("monitor/all", 2), ("discover/all", 1)):
+        deployment = cluster.deployment(name)
+        assert deployment["work_pool_name"] == "redline"
+        assert deployment["entrypoint"].startswith("redline.orchestration.flows:")
+        assert deployment["pull_steps"] == [{"prefect.deployments.steps.set_working_directory": {
+            "directory": "{{ $REDLINE_WORKDIR }}"}}]      # resolved on each worker, not where deployed
+        assert str(REPO) not in json.dumps(deployment)
+        assert (deployment.get("global_concurrency_limit") or {}).get("limit") == limit, deployment
+    assert cluster.prefect_rows("deployment") == 2          # Prefect's own server keeps them in PostgreSQL

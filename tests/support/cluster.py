@@ -228,5 +228,12 @@ class Cluster:
         """The worker that took this flow run (from the workers' own logs)."""
         return next((w for w in self.workers if run_id in w.ran()), None)
 
+    def prefect_rows(self, table: str) -> int:
+        """Rows of one table of Prefect's server database (PostgreSQL)."""
+        import psycopg
+
+        with psycopg.connect(self.pg.url("prefect")) as conn:
+            return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
     def logs(self) -> str:
         return "\n".join(f"--- {w.name}\n{w.log()[-3000:]}" for w in self.workers)
