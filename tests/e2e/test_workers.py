@@ -22,20 +22,13 @@ from support import pgserver
 from support.cluster import BIN, REPO, Cluster
 from support.hosts_site import Hosts
 from support.receiver import Receiver
+from support.wording import WORDS, page, word_in
 from support.seaweed import weed_binary
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 SOURCES, HOSTS, RUNS = 200, 4, 6
-WORDS = ("open", "secure", "stable", "accessible", "peaceful", "orderly", "inclusive", "resilient", "shared",
-         "just", "balanced", "lasting", "cooperative", "transparent", "durable", "fair")
 CRASH_WITHIN = 60   # the zombie automation's wait here (prefect-automations.yaml ships 90 s)
-
-
-def page(k: int, word: str) -> bytes:
-    return (f"<html><head><title>Statement {k}</title></head><body><div class='article'><h1>Statement {k}</h1>"
-            f"<p>The parties to statement {k} agreed to build a {word} cyberspace together.</p>"
-            f"<p>They will meet again next year.</p></div></body></html>").encode()
 
 
 class Site:
@@ -73,7 +66,7 @@ class Site:
         names = {self.url(k): f"s{k}" for k in range(SOURCES)}
         seen: dict[str, list[str]] = {n: [] for n in names.values()}
         for url, body in self.hosts.served():
-            word = next(w for w in WORDS if f"build a {w} cyberspace" in body.decode())
+            word = word_in(body.decode())
             if word not in seen[names[url]]:
                 seen[names[url]].append(word)
         return seen
@@ -117,7 +110,7 @@ def assert_archive_holds_what_was_served(cluster: Cluster, monkeypatch) -> None:
         recorded, alerts = {}, []
         for name in expected:
             texts = [archive.get_text(v.text_sha256) for v in archive.versions(name)]
-            recorded[name] = [next(w for w in WORDS if f"build a {w} cyberspace" in t) for t in texts]
+            recorded[name] = [word_in(t) for t in texts]
         alerts = [a for a in archive.alerts(limit=100_000) if a.kind == "change"]
     assert recorded == expected
     changes = sum(len(w) - 1 for w in expected.values())

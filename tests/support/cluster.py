@@ -15,9 +15,8 @@ import signal
 import subprocess
 import sys
 import time
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import yaml
@@ -116,7 +115,7 @@ class Cluster:
         self.store_url = self.pg.new_database()
         self.weed = start_seaweed(self.root / "seaweed", _cli("weed"))
         self._stack.callback(self.weed.stop)
-        self.api = self._stack.enter_context(self._server())
+        self.api = self._server()
         self.http = self._stack.enter_context(httpx.Client(base_url=self.api.rstrip("/") + "/", timeout=30))
         self.base_env = {**os.environ, **self.weed.env(), **extra_env, "PREFECT_API_URL": self.api,
                          "REDLINE_STORE": self.store_url, "REDLINE_BLOBS": self.weed.url("archive"),
@@ -128,17 +127,16 @@ class Cluster:
             self.add_worker(f"worker-{i + 1}")
         return self
 
-    @contextmanager
-    def _server(self) -> Iterator[str]:
-        prefect_home = self.root / "prefect-server"
+    def _server(self) -> str:
+        """`prefect server start` on PostgreSQL; the variables are set only while it starts
+        (it copies the environment), so nothing else in this test process sees them."""
         url = f"postgresql+asyncpg://postgres@127.0.0.1:{self.pg.port}/prefect"
         saved = {k: os.environ.get(k) for k in ("PREFECT_API_DATABASE_CONNECTION_URL",
                                                 "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED")}
         os.environ["PREFECT_API_DATABASE_CONNECTION_URL"] = url
         os.environ["PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED"] = "false"  # runs only when the test asks
         try:
-            with local_server(prefect_home) as api:
-                yield api
+            return self._stack.enter_context(local_server(self.root / "prefect-server"))
         finally:
             for key, value in saved.items():
                 if value is None:

@@ -80,6 +80,7 @@ def start_seaweed(folder: Path, binary: str, *, timeout: float = 30) -> Seaweed:
         [binary, "server", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-master.port={master}",
          "-master.volumeSizeLimitMB=100", f"-volume.port={volume}", "-volume.max=100", "-filer",
          f"-filer.port={filer}", "-s3", f"-s3.port={s3}", f"-s3.config={config}",
+         "-s3.port.iceberg=0", "-s3.port.lance=0",   # fixed ports (8181, 9101): two sessions at once collide
          *(f"-{part}.port.grpc={port}" for part, port in zip(("master", "volume", "filer", "s3"), grpc))],
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     log.close()
