@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from support import cycle_worker
+from support.wording import WORDS, page, word_in
 from redline.store.sqlite import Archive
 from redline.demo.loopback import LoopbackSite
 from redline.store.verify import verify_archive
@@ -31,14 +32,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 SOURCES = 8
 ROUNDS = int(os.environ.get("REDLINE_CRASH_ROUNDS", "25"))
-WORDS = ("open", "secure", "stable", "accessible", "peaceful", "orderly", "inclusive", "resilient", "shared",
-         "just", "balanced", "lasting", "cooperative", "transparent", "durable", "fair")
-
-
-def page(k: int, word: str) -> bytes:
-    return (f"<html><head><title>Statement {k}</title></head><body><div class='article'><h1>Statement {k}</h1>"
-            f"<p>The parties to statement {k} agreed to build a {word} cyberspace together.</p>"
-            f"<p>They will meet again next year.</p></div></body></html>").encode()
 
 
 def word_for(k: int, rnd: int) -> str:
@@ -123,7 +116,7 @@ def test_sigkill_at_random_points_loses_nothing_and_never_writes_an_alert_twice(
         assert [a.kind for a in alerts if a.kind != "change"] == []  # no failure, no operator alert
         for k in range(SOURCES):
             versions = archive.versions(f"s{k}")
-            words = [next(w for w in WORDS if f"build a {w} cyberspace" in archive.get_text(v.text_sha256))
+            words = [word_in(archive.get_text(v.text_sha256))
                      for v in versions]
             assert words == served[k], (k, words, served[k])  # every wording, in order, once
             assert [v.seq for v in versions] == list(range(1, len(versions) + 1))
