@@ -112,3 +112,23 @@ def test_the_web_view_searches_and_its_json_twin_gives_the_same_hits(stack) -> N
     assert [(h["source"], h["first_seq"], h["ended_seq"]) for h in api["hits"]] == [(chinese, 2, 3)]
     assert client.get("/search").status_code == 200 and client.get("/api/search?q=").json()["hits"] == []
     assert client.get("/search?q=<script>alert(1)</script>").text.count("<script>alert(1)") == 0   # escaped
+
+
+@pytest.mark.sqlite_only  # the FTS5 index; on PostgreSQL pg_trgm's GIN index is kept by each insert
+def test_a_search_first_indexes_the_lines_checks_committed_since_the_last_one_once(stack) -> None:
+    import sqlite3
+
+    _check(stack, "one")
+    db = sqlite3.connect(stack.archive.root / "index.sqlite")
+    count = "SELECT (SELECT count(*) FROM text_lines), (SELECT count(*) FROM line_search_docsize)"
+    lines, indexed = db.execute(count).fetchone()
+    assert lines > 0 and indexed == 0   # the checks left the trigrams to the next search
+    changed = next(n for n, t in stack.seeds.items() if WORDING[0] in t)
+    assert [h.source for h in search(stack.archive, "leading role")] == [changed]
+    assert db.execute(count).fetchone() == (lines, lines)
+    stack.serve(changed, stack.seeds[changed].replace(*WORDING))
+    _check(stack, "two")
+    assert [h.first_seq for h in search(stack.archive, "central role")] == [2]
+    assert search(stack.archive, "central role")   # a second search indexes nothing again
+    assert db.execute(count).fetchone() == (lines + 1, lines + 1)
+    db.close()
