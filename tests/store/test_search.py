@@ -160,3 +160,18 @@ def test_an_index_of_schema_7_keeps_its_trigrams_and_leaves_new_ones_to_the_sear
         assert [h.first_seq for h in search(archive, "central role")] == [2] and search(archive, "leading role")
         after = archive.query(count)[0]
         assert after["lines"] == after["fts"] == before["lines"] + 1
+
+
+@pytest.mark.sqlite_only
+def test_lines_not_yet_indexed_are_found_when_the_index_cannot_be_written(stack, monkeypatch) -> None:
+    from redline.core.errors import ArchiveError
+
+    _check(stack, "one")
+    changed = next(n for n, t in stack.seeds.items() if WORDING[0] in t)
+
+    def read_only():
+        raise ArchiveError("attempt to write a readonly database")
+
+    monkeypatch.setattr(stack.archive, "_tx", read_only)
+    assert [h.source for h in search(stack.archive, "LEADING role")] == [changed]
+    assert not stack.archive.query("SELECT 1 FROM line_search_docsize LIMIT 1")   # nothing was indexed

@@ -21,6 +21,8 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 
+from redline.core.errors import ArchiveError
+
 SEARCH_MIGRATION = (
     "CREATE TABLE IF NOT EXISTS text_lines (id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE, text TEXT NOT NULL)",
     "CREATE VIRTUAL TABLE IF NOT EXISTS line_search USING fts5(text, content='text_lines', content_rowid='id', "
@@ -108,9 +110,10 @@ class SearchRecords:
             lines, params = ("SELECT id FROM text_lines WHERE text ILIKE ? ESCAPE '!' ORDER BY id DESC LIMIT ?"),\
                 [like_pattern(query), limit * LINES_READ]
         elif len(query) >= MIN_INDEXED:
-            self._index_new_lines()
-            lines, params = ("SELECT rowid AS id FROM line_search WHERE line_search MATCH ? ORDER BY rowid DESC "
-                             "LIMIT ?"), [fts_phrase(query), limit * LINES_READ]
+            indexed = self._index_new_lines()
+            lines, params = ("SELECT rowid AS id FROM line_search WHERE line_search MATCH ? UNION ALL "
+                             "SELECT id FROM text_lines WHERE id > ? AND instr(lower(text), lower(?)) > 0 "
+                             "ORDER BY id DESC LIMIT ?"), [fts_phrase(query), indexed, query, limit * LINES_READ]
         else:
             lines, params = ("SELECT id FROM text_lines WHERE instr(lower(text), lower(?)) > 0 ORDER BY id DESC "
                              "LIMIT ?"), [query, limit * LINES_READ]
@@ -125,22 +128,26 @@ class SearchRecords:
         sql = _HITS.format(lines=lines, span_where=("WHERE " + " AND ".join(where)) if where else "")
         return self._query(sql, (*params, *extra, limit))
 
-    def _index_new_lines(self) -> None:
-        """Add the lines committed since the last search to the trigram index (SQLite only)."""
+    def _index_new_lines(self) -> int:
+        """Add the lines committed since the last search to the trigram index (SQLite only); return
+        the last line id it holds. When the index cannot be written now (a read-only archive, or
+        busy past the wait), the lines after that id are left to the search to read one by one."""
         while True:
             row = self._query("SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key='search_indexed') AS done, "
                               "(SELECT coalesce(max(id), 0) FROM text_lines) AS last")[0]
             if row["done"] is None or row["done"] >= row["last"]:
-                return
-            with self._tx() as db:   # re-read inside: another process may have indexed them meanwhile
-                done = int(db.execute("SELECT value FROM meta WHERE key='search_indexed'").fetchone()[0])
-                upto = db.execute("SELECT max(id) FROM (SELECT id FROM text_lines WHERE id > ? ORDER BY id LIMIT ?)",
-                                  (done, INDEX_CHUNK)).fetchone()[0]
-                if upto is None:
-                    return
-                db.execute("INSERT INTO line_search(rowid, text) SELECT id, text FROM text_lines WHERE id > ? "
-                           "AND id <= ? ORDER BY id", (done, upto))
-                db.execute("UPDATE meta SET value=? WHERE key='search_indexed'", (str(upto),))
+                return row["last"] if row["done"] is None else row["done"]
+            try:
+                with self._tx() as db:   # re-read inside: another process may have indexed them meanwhile
+                    done = int(db.execute("SELECT value FROM meta WHERE key='search_indexed'").fetchone()[0])
+                    upto = db.execute("SELECT max(id) FROM (SELECT id FROM text_lines WHERE id > ? ORDER BY id "
+                                      "LIMIT ?)", (done, INDEX_CHUNK)).fetchone()[0]
+                    if upto is not None:
+                        db.execute("INSERT INTO line_search(rowid, text) SELECT id, text FROM text_lines "
+                                   "WHERE id > ? AND id <= ? ORDER BY id", (done, upto))
+                        db.execute("UPDATE meta SET value=? WHERE key='search_indexed'", (str(upto),))
+            except ArchiveError:
+                return row["done"]
 
     def _backfill_search(self) -> None:
         """Index the versions archived before the search index existed (once, on the first open)."""
