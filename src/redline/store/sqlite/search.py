@@ -14,7 +14,8 @@ new lines came, not by the check that brought them (schema 8): trigrams of a pag
 cost 15-25 ms a version when inserted by its check, ~8 ms a version in one statement for many, and
 a cold cycle is mostly new pages. `text_lines` and the spans are committed with the check (the
 record); `line_search` is derived from `text_lines` (external content), and `meta.search_indexed`
-is the last line id it holds, so a crash in between only leaves more lines to index next time.
+is the last line id it holds, so a crash in between only leaves more lines to index next time. A
+search that cannot write the index (read-only archive) reads the lines after that id one by one.
 """
 from __future__ import annotations
 
