@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import shutil
 import sqlite3
@@ -42,12 +43,23 @@ def archive_bytes(root: Path) -> int:
     return folder_bytes(root)[0]
 
 
+def print_profile(prof: cProfile.Profile) -> None:
+    out = io.StringIO()
+    stats = pstats.Stats(prof, stream=out)
+    stats.sort_stats("tottime").print_stats(30)
+    stats.sort_stats("cumulative").print_stats(40)
+    print(out.getvalue())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--profile-cold", action="store_true", help="run the cold cycle under cProfile")
+    parser.add_argument("--no-fsync", action="store_true", help="to apportion the cost of durability only: no fsync "
+                        "of the files, SQLite's synchronous=OFF (never how redline runs)")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="redline-checks-"))
     site = Site(args.pages, work, 0.0)
@@ -57,7 +69,9 @@ def main(argv: list[str] | None = None) -> int:
         registry = load_registry(sources_file)
         settings = FetchSettings.from_env({"REDLINE_HOST_DELAY": "0", "REDLINE_ALLOW_PRIVATE": "loopback",
                                            "REDLINE_HOST_CONCURRENCY": str(args.concurrency)})
-        with Archive(work / "archive") as archive, make_fetcher(settings) as fetcher:
+        if args.no_fsync:
+            os.fsync = lambda fd: None
+        with Archive(work / "archive", durable=not args.no_fsync) as archive, make_fetcher(settings) as fetcher:
             prepare_archive(archive, registry)
             sources = registry.statements()
 
@@ -70,8 +84,20 @@ def main(argv: list[str] | None = None) -> int:
                     log(f"{label}: {len(errors)} errors, e.g. {errors[0]}")
                 return wall
 
-            log(f"cold: {cycle('cold'):.2f} s")
-            rows = []
+            if args.profile_cold:
+                prof = cProfile.Profile()
+                prof.enable()
+            cold = cycle("cold")
+            log(f"cold: {cold:.2f} s, {1000 * cold / len(sources):.2f} ms a page")
+            if args.profile_cold:
+                prof.disable()
+                print_profile(prof)
+            rows = [("cold", cold, 1000 * cold / len(sources), archive_bytes(archive.root) / len(sources))]
+            started = time.perf_counter()
+            archive.search_lines("cyberspace")   # indexes the trigrams of the cold cycle's lines first
+            searched = time.perf_counter() - started
+            rows.append(("first search after it", searched, 1000 * searched / len(sources),
+                         archive_bytes(archive.root) / len(sources) - rows[0][3]))
             for conditional in (1, 0):
                 site.control("config", conditional=conditional)
                 walls, grown = [], []
@@ -88,9 +114,7 @@ def main(argv: list[str] | None = None) -> int:
                 prof.enable()
                 cycle("profiled")
                 prof.disable()
-                out = io.StringIO()
-                pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(25)
-                print(out.getvalue())
+                print_profile(prof)
     finally:
         site.stop()
         shutil.rmtree(work, ignore_errors=True)

@@ -112,3 +112,66 @@ def test_the_web_view_searches_and_its_json_twin_gives_the_same_hits(stack) -> N
     assert [(h["source"], h["first_seq"], h["ended_seq"]) for h in api["hits"]] == [(chinese, 2, 3)]
     assert client.get("/search").status_code == 200 and client.get("/api/search?q=").json()["hits"] == []
     assert client.get("/search?q=<script>alert(1)</script>").text.count("<script>alert(1)") == 0   # escaped
+
+
+@pytest.mark.sqlite_only  # the FTS5 index; on PostgreSQL pg_trgm's GIN index is kept by each insert
+def test_a_search_first_indexes_the_lines_checks_committed_since_the_last_one_once(stack) -> None:
+    import sqlite3
+
+    _check(stack, "one")
+    db = sqlite3.connect(stack.archive.root / "index.sqlite")
+    count = "SELECT (SELECT count(*) FROM text_lines), (SELECT count(*) FROM line_search_docsize)"
+    lines, indexed = db.execute(count).fetchone()
+    assert lines > 0 and indexed == 0   # the checks left the trigrams to the next search
+    changed = next(n for n, t in stack.seeds.items() if WORDING[0] in t)
+    assert [h.source for h in search(stack.archive, "leading role")] == [changed]
+    assert db.execute(count).fetchone() == (lines, lines)
+    stack.serve(changed, stack.seeds[changed].replace(*WORDING))
+    _check(stack, "two")
+    assert [h.first_seq for h in search(stack.archive, "central role")] == [2]
+    assert search(stack.archive, "central role")   # a second search indexes nothing again
+    assert db.execute(count).fetchone() == (lines + 1, lines + 1)
+    db.close()
+
+
+@pytest.mark.sqlite_only  # an index.sqlite of schema 7, whose trigger indexed each line as it was inserted
+def test_an_index_of_schema_7_keeps_its_trigrams_and_leaves_new_ones_to_the_search(stack) -> None:
+    import sqlite3
+
+    from redline.store.sqlite.search import SEARCH_MIGRATION
+
+    _check(stack, "one")
+    changed = next(n for n, t in stack.seeds.items() if WORDING[0] in t)
+    assert search(stack.archive, "leading role")   # every line indexed, as schema 7's trigger left them
+    root = stack.archive.root
+    stack.archive.close()
+    db = sqlite3.connect(root / "index.sqlite")
+    db.executescript(f"{SEARCH_MIGRATION[2]}; DELETE FROM meta WHERE key='search_indexed'; "
+                     "UPDATE meta SET value='7' WHERE key='schema_version';")
+    db.close()
+    with Archive(root) as archive:
+        stack.archive = archive
+        count = "SELECT (SELECT count(*) FROM text_lines) AS lines, (SELECT count(*) FROM line_search_docsize) AS fts"
+        before = archive.query(count)[0]
+        assert before["lines"] == before["fts"] and not archive.query(
+            "SELECT 1 FROM sqlite_master WHERE name='text_lines_search'")
+        stack.serve(changed, stack.seeds[changed].replace(*WORDING))
+        _check(stack, "two")
+        assert [h.first_seq for h in search(archive, "central role")] == [2] and search(archive, "leading role")
+        after = archive.query(count)[0]
+        assert after["lines"] == after["fts"] == before["lines"] + 1
+
+
+@pytest.mark.sqlite_only
+def test_lines_not_yet_indexed_are_found_when_the_index_cannot_be_written(stack, monkeypatch) -> None:
+    from redline.core.errors import ArchiveError
+
+    _check(stack, "one")
+    changed = next(n for n, t in stack.seeds.items() if WORDING[0] in t)
+
+    def read_only():
+        raise ArchiveError("attempt to write a readonly database")
+
+    monkeypatch.setattr(stack.archive, "_tx", read_only)
+    assert [h.source for h in search(stack.archive, "LEADING role")] == [changed]
+    assert not stack.archive.query("SELECT 1 FROM line_search_docsize LIMIT 1")   # nothing was indexed

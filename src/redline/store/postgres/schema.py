@@ -18,6 +18,7 @@ SEARCH = (  # in place of SEARCH_MIGRATION (FTS5)
         from_seq INTEGER NOT NULL, to_seq INTEGER NOT NULL, PRIMARY KEY (line_id, source, from_seq))""",
     "CREATE INDEX line_spans_open ON line_spans(source, to_seq)",
 )
+SQLITE_ONLY = (8,)  # the FTS5 index filled by searches: pg_trgm's GIN index is kept by each insert
 EXTRAS = (
     "ALTER TABLE source_urls ADD COLUMN rowid BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE",
     "ALTER TABLE listing_items ADD COLUMN rowid BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE",
@@ -46,6 +47,6 @@ def statements() -> list[str]:
     out = list(PREAMBLE)
     out += [postgres_ddl(s) for s in SCHEMA.split(";") if s.strip()]
     for version in range(2, SCHEMA_VERSION + 1):
-        steps = SEARCH if version == 7 else MIGRATIONS[version]
+        steps = SEARCH if version == 7 else () if version in SQLITE_ONLY else MIGRATIONS[version]
         out += [postgres_ddl(s) for s in steps]
     return out + list(EXTRAS)

@@ -8,11 +8,21 @@ one for each line it brings, in the check's own transaction, so a search never r
 text blob: a hit is a line, and its spans say in which versions it stood, when it first
 appeared and where it ended. Consecutive versions share almost every line, so the index
 grows with what changes, not with the number of versions.
+
+On SQLite the trigram index (`line_search`) is brought up to date by the first search after
+new lines came, not by the check that brought them (schema 8): trigrams of a page's ~50 lines
+cost 15-25 ms a version when inserted by its check, ~8 ms a version in one statement for many, and
+a cold cycle is mostly new pages. `text_lines` and the spans are committed with the check (the
+record); `line_search` is derived from `text_lines` (external content), and `meta.search_indexed`
+is the last line id it holds, so a crash in between only leaves more lines to index next time. A
+search that cannot write the index (read-only archive) reads the lines after that id one by one.
 """
 from __future__ import annotations
 
 import hashlib
 import sqlite3
+
+from redline.core.errors import ArchiveError
 
 SEARCH_MIGRATION = (
     "CREATE TABLE IF NOT EXISTS text_lines (id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE, text TEXT NOT NULL)",
@@ -26,6 +36,12 @@ SEARCH_MIGRATION = (
     "CREATE INDEX IF NOT EXISTS line_spans_open ON line_spans(source, to_seq)",
     "INSERT OR REPLACE INTO meta VALUES ('search_backfill', 'pending')",   # Archive.__init__ fills it
 )
+SEARCH_DEFERRED = (  # schema 8: the trigram index is filled by searches (SearchRecords._index_new_lines)
+    "DROP TRIGGER IF EXISTS text_lines_search",
+    "INSERT OR REPLACE INTO meta VALUES ('search_indexed', (SELECT coalesce(max(id), 0) FROM text_lines))",
+)
+IDS_ASKED = 500     # digests per SELECT … IN (…) (SQLite allows 32,766 parameters, PostgreSQL 65,535)
+INDEX_CHUNK = 20_000  # lines indexed per transaction, so that a large backlog does not hold the index for long
 MIN_INDEXED = 3   # a query shorter than a trigram is looked for line by line (instr), not in the index
 LINES_READ = 20   # lines read per hit asked for: a word in every paragraph stops early (the hits are capped)
 
@@ -36,20 +52,23 @@ def text_lines(text: str) -> list[str]:
 
 
 def index_version_lines(db: sqlite3.Connection, source: str, seq: int, text: str) -> None:
-    """Record version `seq` of `source` in the search index (inside the caller's transaction)."""
+    """Record version `seq` of `source` in the search index (inside the caller's transaction): a
+    few statements a version, not a few a line."""
+    lines = {hashlib.sha256(line.encode("utf-8")).hexdigest(): line for line in text_lines(text)}
+    if not lines:
+        return
+    db.executemany("INSERT OR IGNORE INTO text_lines (sha256, text) VALUES (?,?)", list(lines.items()))
+    digests, ids = list(lines), []
+    for start in range(0, len(digests), IDS_ASKED):
+        part = digests[start:start + IDS_ASKED]
+        ids += [r[0] for r in db.execute(f"SELECT id FROM text_lines WHERE sha256 IN ({','.join('?' * len(part))})",
+                                         part)]
     open_spans = {r[0]: r[1] for r in db.execute(
         "SELECT line_id, from_seq FROM line_spans WHERE source=? AND to_seq=?", (source, seq - 1))}
-    for line in text_lines(text):
-        digest = hashlib.sha256(line.encode("utf-8")).hexdigest()
-        row = db.execute("SELECT id FROM text_lines WHERE sha256=?", (digest,)).fetchone()
-        line_id = row[0] if row else db.execute("INSERT INTO text_lines (sha256, text) VALUES (?,?)",
-                                                (digest, line)).lastrowid
-        if line_id in open_spans:
-            db.execute("UPDATE line_spans SET to_seq=? WHERE line_id=? AND source=? AND from_seq=?",
-                       (seq, line_id, source, open_spans[line_id]))
-        else:
-            db.execute("INSERT OR IGNORE INTO line_spans (line_id, source, from_seq, to_seq) VALUES (?,?,?,?)",
-                       (line_id, source, seq, seq))
+    db.executemany("UPDATE line_spans SET to_seq=? WHERE line_id=? AND source=? AND from_seq=?",
+                   [(seq, i, source, open_spans[i]) for i in ids if i in open_spans])
+    db.executemany("INSERT OR IGNORE INTO line_spans (line_id, source, from_seq, to_seq) VALUES (?,?,?,?)",
+                   [(i, source, seq, seq) for i in ids if i not in open_spans])
 
 
 def fts_phrase(query: str) -> str:
@@ -92,8 +111,10 @@ class SearchRecords:
             lines, params = ("SELECT id FROM text_lines WHERE text ILIKE ? ESCAPE '!' ORDER BY id DESC LIMIT ?"),\
                 [like_pattern(query), limit * LINES_READ]
         elif len(query) >= MIN_INDEXED:
-            lines, params = ("SELECT rowid AS id FROM line_search WHERE line_search MATCH ? ORDER BY rowid DESC "
-                             "LIMIT ?"), [fts_phrase(query), limit * LINES_READ]
+            indexed = self._index_new_lines()
+            lines, params = ("SELECT rowid AS id FROM line_search WHERE line_search MATCH ? UNION ALL "
+                             "SELECT id FROM text_lines WHERE id > ? AND instr(lower(text), lower(?)) > 0 "
+                             "ORDER BY id DESC LIMIT ?"), [fts_phrase(query), indexed, query, limit * LINES_READ]
         else:
             lines, params = ("SELECT id FROM text_lines WHERE instr(lower(text), lower(?)) > 0 ORDER BY id DESC "
                              "LIMIT ?"), [query, limit * LINES_READ]
@@ -107,6 +128,27 @@ class SearchRecords:
             extra.append(since)
         sql = _HITS.format(lines=lines, span_where=("WHERE " + " AND ".join(where)) if where else "")
         return self._query(sql, (*params, *extra, limit))
+
+    def _index_new_lines(self) -> int:
+        """Add the lines committed since the last search to the trigram index (SQLite only); return
+        the last line id it holds. When the index cannot be written now (a read-only archive, or
+        busy past the wait), the lines after that id are left to the search to read one by one."""
+        while True:
+            row = self._query("SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key='search_indexed') AS done, "
+                              "(SELECT coalesce(max(id), 0) FROM text_lines) AS last")[0]
+            if row["done"] is None or row["done"] >= row["last"]:
+                return row["last"] if row["done"] is None else row["done"]
+            try:
+                with self._tx() as db:   # re-read inside: another process may have indexed them meanwhile
+                    done = int(db.execute("SELECT value FROM meta WHERE key='search_indexed'").fetchone()[0])
+                    upto = db.execute("SELECT max(id) FROM (SELECT id FROM text_lines WHERE id > ? ORDER BY id "
+                                      "LIMIT ?)", (done, INDEX_CHUNK)).fetchone()[0]
+                    if upto is not None:
+                        db.execute("INSERT INTO line_search(rowid, text) SELECT id, text FROM text_lines "
+                                   "WHERE id > ? AND id <= ? ORDER BY id", (done, upto))
+                        db.execute("UPDATE meta SET value=? WHERE key='search_indexed'", (str(upto),))
+            except ArchiveError:
+                return row["done"]
 
     def _backfill_search(self) -> None:
         """Index the versions archived before the search index existed (once, on the first open)."""
@@ -122,3 +164,6 @@ class SearchRecords:
                     index_version_lines(db, source, v["seq"], text)
         with self._tx() as db:
             db.execute("UPDATE meta SET value='done' WHERE key='search_backfill'")
+            if self._pg is None:  # the lines were made again: their trigrams too, by the next search
+                db.execute("INSERT INTO line_search(line_search) VALUES ('delete-all')")
+                db.execute("UPDATE meta SET value='0' WHERE key='search_indexed'")
