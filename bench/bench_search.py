@@ -61,6 +61,7 @@ def build(root: Path, *, sources: int, versions: int, seed: int = 7, texts: bool
                     digest = archive.put_text(text) if texts else f"{i:05d}{seq:06d}"
                     archive._add_version(db, name, digest, NewVersion(
                         text=text, title=name, origin="capture", normalizer_version=1, first_seen=when), None, seq - 1)
+        archive.index_search()   # as the end of a run does
     return time.perf_counter() - started
 
 

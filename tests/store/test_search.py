@@ -175,3 +175,24 @@ def test_lines_not_yet_indexed_are_found_when_the_index_cannot_be_written(stack,
     monkeypatch.setattr(stack.archive, "_tx", read_only)
     assert [h.source for h in search(stack.archive, "LEADING role")] == [changed]
     assert not stack.archive.query("SELECT 1 FROM line_search_docsize LIMIT 1")   # nothing was indexed
+
+
+def test_the_end_of_a_run_indexes_the_trigrams_its_checks_left_so_a_search_writes_nothing(stack) -> None:
+    import sqlite3
+
+    from redline.monitor.cycle import finish_cycle
+
+    _check(stack, "one")
+    sinks = Sinks({"alert-log": JsonlSink(stack.archive.alerts_log, name="alert-log")}, {})
+    finish_cycle(stack.archive, sinks)
+    last = stack.archive.query("SELECT max(id) AS n FROM text_lines")[0]["n"]
+    assert last > 0
+    if stack.archive.backend == "sqlite":
+        db = sqlite3.connect(stack.archive.root / "index.sqlite")
+        assert db.execute("SELECT count(*) FROM line_search_docsize").fetchone()[0] == last
+        assert db.execute("SELECT value FROM meta WHERE key='search_indexed'").fetchone()[0] == str(last)
+        db.close()
+        assert stack.archive.index_search() == last   # nothing left for the next search to write
+    else:
+        assert stack.archive.index_search() == 0       # PostgreSQL's pg_trgm index is written with the rows
+    assert search(stack.archive, "leading role")

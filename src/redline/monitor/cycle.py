@@ -92,9 +92,11 @@ def check_host(store: Archive, sources: Sequence[Source], *, fetcher: Fetcher, s
 
 
 def finish_cycle(store: Archive, sinks: Sinks) -> Delivery:
-    """Deliver every pending alert to its configured channels, then bring the Atom feeds up to date."""
+    """Deliver every pending alert to its configured channels, then bring the Atom feeds and the
+    search index's trigrams (left out of each check: redline.store.sqlite.search) up to date."""
     delivered, errors = deliver_pending(store, sinks.all(), public_url=sinks.public_url)
     refresh_feeds(store, public_url=sinks.public_url)
+    store.index_search()
     return Delivery(delivered, tuple(errors))
 
 

@@ -129,6 +129,11 @@ class SearchRecords:
         sql = _HITS.format(lines=lines, span_where=("WHERE " + " AND ".join(where)) if where else "")
         return self._query(sql, (*params, *extra, limit))
 
+    def index_search(self) -> int:
+        """Bring the trigram index up to the lines committed so far (the end of a run does this, so
+        that searches find it current); the last line id it holds. PostgreSQL indexes as it writes."""
+        return 0 if getattr(self, "_pg", None) is not None else self._index_new_lines()
+
     def _index_new_lines(self) -> int:
         """Add the lines committed since the last search to the trigram index (SQLite only); return
         the last line id it holds. When the index cannot be written now (a read-only archive, or
