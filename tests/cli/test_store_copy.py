@@ -48,10 +48,13 @@ def _read(capsys, *argv: str) -> str:
     return capsys.readouterr().out
 
 
-def _views(capsys, name: str, root: Path) -> tuple[list, str, str]:
+def _views(capsys, name: str, root: Path) -> tuple[list, str, str, list]:
     history = json.loads(_read(capsys, "history", name, "--archive", str(root), "--json"))["versions"]
+    hits = json.loads(_read(capsys, "search", "cyberspace", "--archive", str(root), "--json"))
+    found = sorted((h["source"], h["first_seq"], h["last_seq"], h["text"]) for h in hits)   # the index copied is searched
+    assert found
     return history, _read(capsys, "show", name, "--version", "1", "--archive", str(root)), \
-        _read(capsys, "show", name, "--archive", str(root))
+        _read(capsys, "show", name, "--archive", str(root)), found
 
 
 def _contents(root: Path, **where) -> dict[str, tuple]:

@@ -132,6 +132,7 @@ def copy_archive(source_root: Path, dest_root: Path, *, dest_store: str | None, 
             report = CopyReport(str(source_root), where, shared_blobs=shared)
             say(f"copying {len(tables)} tables")
             copy_rows(source, dest, tables)
+            dest.index_search()
             if not shared:
                 _copy_blobs(source.blobs, target_blobs, say)
             if not same_folder:

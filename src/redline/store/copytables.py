@@ -62,7 +62,10 @@ def check_tables(archive: Archive, where: str) -> tuple[str, ...]:
 
 
 def _rows(archive: Archive, table: str) -> list:
-    """Every row of `table`, in the order the record modules read them (rowid, else the id)."""
+    """Every row of `table`, in the order the record modules read them (rowid, else the id); of
+    `meta`, not the backend's own derived state (DERIVED_META)."""
+    if table == "meta":
+        return [r for r in archive.query("SELECT * FROM meta ORDER BY key") if r["key"] not in DERIVED_META]
     if archive.backend == "sqlite":
         return archive.query(f"SELECT * FROM {table} ORDER BY rowid")
     columns = {r[0] for r in archive.query(
@@ -89,6 +92,11 @@ def table_digest(archive: Archive, table: str) -> tuple[int, str]:
     return len(rows), f"{total:064x}"
 
 
+# meta keys of a backend's derived state, never copied: SQLite's trigram index (a virtual table,
+# not copied either) is filled on the destination from its lines (redline.store.sqlite.search).
+DERIVED_META = ("search_indexed",)
+
+
 def copy_rows(source: Archive, dest: Archive, tables: Sequence[str]) -> None:
     """Every row of `tables` from `source` into `dest` (empty, but for its meta rows), with its id,
     in one transaction of `dest`; on PostgreSQL each id sequence then continues after the copied ids."""
@@ -103,6 +111,8 @@ def copy_rows(source: Archive, dest: Archive, tables: Sequence[str]) -> None:
             sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
             for start in range(0, len(rows), _CHUNK):
                 db.executemany(sql, [tuple(r[c] for c in columns) for r in rows[start:start + _CHUNK]])
+        if dest.backend == "sqlite":   # none of its lines in the trigram index yet
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('search_indexed', '0')")
         if dest.backend == "postgresql":
             for table in (t for t in tables if t in ID_TABLES):
                 db.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 0) + 1, "

@@ -141,19 +141,21 @@ class SearchRecords:
         while True:
             row = self._query("SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key='search_indexed') AS done, "
                               "(SELECT coalesce(max(id), 0) FROM text_lines) AS last")[0]
-            if row["done"] is None or row["done"] >= row["last"]:
-                return row["last"] if row["done"] is None else row["done"]
+            done = row["done"] or 0   # no mark (an index made by a copy, say): none of its lines indexed
+            if done >= row["last"]:
+                return done
             try:
                 with self._tx() as db:   # re-read inside: another process may have indexed them meanwhile
-                    done = int(db.execute("SELECT value FROM meta WHERE key='search_indexed'").fetchone()[0])
+                    mark = db.execute("SELECT value FROM meta WHERE key='search_indexed'").fetchone()
+                    done = int(mark[0]) if mark else 0
                     upto = db.execute("SELECT max(id) FROM (SELECT id FROM text_lines WHERE id > ? ORDER BY id "
                                       "LIMIT ?)", (done, INDEX_CHUNK)).fetchone()[0]
                     if upto is not None:
                         db.execute("INSERT INTO line_search(rowid, text) SELECT id, text FROM text_lines "
                                    "WHERE id > ? AND id <= ? ORDER BY id", (done, upto))
-                        db.execute("UPDATE meta SET value=? WHERE key='search_indexed'", (str(upto),))
+                        db.execute("INSERT OR REPLACE INTO meta VALUES ('search_indexed', ?)", (str(upto),))
             except ArchiveError:
-                return row["done"]
+                return done
 
     def _backfill_search(self) -> None:
         """Index the versions archived before the search index existed (once, on the first open)."""
