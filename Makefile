@@ -29,7 +29,7 @@ serve: venv
 	$(BIN)/redline serve --browse
 
 test: venv pywb
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 
 # The inner loop: everything but the slow and whole-stack tests.
 test-fast: venv
