@@ -51,13 +51,17 @@ class PgServer:
         if self._as_postgres:
             shutil.chown(self.dir, "postgres", "postgres")
         self._run(str(INITDB), "-D", str(self.data), "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "-U", "postgres")
-        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=200"
-        if not self.durable:  # a test database need not survive a power cut
-            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        self._run(str(BIN / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.dir / "log"), "-w", "start")
+        self._pg_ctl("start")
         self.admin(f"CREATE DATABASE {TEMPLATE}")
         self.sql(TEMPLATE, "CREATE EXTENSION IF NOT EXISTS pg_trgm")
         return self
+
+    def _pg_ctl(self, action: str) -> None:
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        if not self.durable:  # a test database need not survive a power cut
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        self._run(str(BIN / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.dir / "log"),
+                  "-m", "fast", "-w", action)
 
     def url(self, database: str) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
@@ -76,6 +80,14 @@ class PgServer:
         name = f"redline_test_{os.getpid()}_{next(self._names)}"
         self.admin(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
         return self.url(name)
+
+    def terminate(self, pid: int) -> None:
+        """End one backend (as an operator's pg_terminate_backend), waiting until it is gone."""
+        self.admin(f"SELECT pg_terminate_backend({int(pid)}, 10000)")
+
+    def restart(self) -> None:
+        """Stop and start the server (every connection to it drops)."""
+        self._pg_ctl("restart")
 
     def stop(self) -> None:
         try:

@@ -50,6 +50,12 @@ class NotFoundError(ArchiveError):
     pass
 
 
+class IndexConnectionLost(ArchiveError):
+    """The connection to a PostgreSQL index dropped inside a transaction (the server rolled it
+    back: nothing of it was written) or took a lock with it; the next operation reconnects,
+    so the work can be tried again as a whole."""
+
+
 class FetchError(RedlineError):
     pass
 

@@ -15,7 +15,7 @@ from redline.alerts.health import DEFAULT_THRESHOLD, update_health
 from redline.alerts.messages import removed_alert, restored_alert, summarize
 from redline.core.model import SourceStatus
 from redline.core.stop import stop_reason, stop_requested
-from redline.core.errors import MaskError, PageTooLarge, RedlineError
+from redline.core.errors import IndexConnectionLost, MaskError, PageTooLarge, RedlineError
 from redline.core.model import CheckOutcome, FetchResult, Source
 from redline.core.urls import is_home_url
 from redline.ingest.charset import decode_body
@@ -276,16 +276,21 @@ def check_batch(sources: Sequence[Source], *, archive: Archive, fetcher: Fetcher
             return CheckOutcome(source=source.name, url=source.url, error=f"not checked: the run was stopped "
                                 f"({stop_reason()})")
         try:
-            with source_lock(archive, source.name):  # the check and its health update, as one
-                outcome = check_source(source, archive=archive, fetcher=fetcher, run_id=run_id, grades=grades,
-                                       watch=watch, sinks=lambda grade, s=source: route(s, grade),
-                                       batch=batch)
-                ops_alert = None if batch.holds(source.name) else update_health(  # a held check was healthy
-                    archive, source.name, threshold=failure_threshold, sinks=operator_sinks)
-            if ops_alert is not None:
-                outcome.extra["operator_alert"] = ops_alert
+            try:
+                return checked(source)
+            except IndexConnectionLost:  # the index connection came back: this check again, whole, once
+                return checked(source)
         except RedlineError as exc:
-            outcome = CheckOutcome(source=source.name, url=source.url, error=str(exc))
+            return CheckOutcome(source=source.name, url=source.url, error=str(exc))
+
+    def checked(source: Source) -> CheckOutcome:
+        with source_lock(archive, source.name):  # the check and its health update, as one
+            outcome = check_source(source, archive=archive, fetcher=fetcher, run_id=run_id, grades=grades,
+                                   watch=watch, sinks=lambda grade, s=source: route(s, grade), batch=batch)
+            ops_alert = None if batch.holds(source.name) else update_health(  # a held check was healthy
+                archive, source.name, threshold=failure_threshold, sinks=operator_sinks)
+        if ops_alert is not None:
+            outcome.extra["operator_alert"] = ops_alert
         return outcome
 
     batch = UnchangedBatch(archive, size=batch_size)

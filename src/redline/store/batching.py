@@ -25,7 +25,7 @@ from typing import Sequence
 
 from redline.store.sqlite import Archive, PendingCheck, SourceState
 from redline.core.model import Health, SourceStatus
-from redline.core.errors import RedlineError
+from redline.core.errors import IndexConnectionLost, RedlineError
 from redline.core.model import FetchResult
 from redline.store.warc import RevisitOf, build_capture_warc, single_record
 
@@ -83,7 +83,10 @@ class UnchangedBatch:
         if not batch:
             return
         try:
-            self.archive.record_unchanged(batch)
+            try:
+                self.archive.record_unchanged(batch)
+            except IndexConnectionLost:  # the connection came back: the batch's one transaction again
+                self.archive.record_unchanged(batch)
         except (RedlineError, OSError, sqlite3.Error) as exc:
             self._lost(batch, str(exc))
             return

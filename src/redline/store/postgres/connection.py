@@ -1,15 +1,23 @@
 """The index on PostgreSQL: one connection that runs the record modules' SQL (through the
 dialect layer) with the calls they make of a sqlite3 connection (execute -> a cursor with
 fetchone / fetchall / lastrowid / rowcount), write transactions that take turns as SQLite's
-BEGIN IMMEDIATE does (a transaction-level advisory lock), and errors in one line."""
+BEGIN IMMEDIATE does (a transaction-level advisory lock), and errors in one line.
+
+A lost connection (a restarted server, a terminated backend) is made again by the next call
+(tried for up to $REDLINE_INDEX_RECONNECT seconds, default 10), which then runs; a transaction
+it cut was rolled back by the server and raises IndexConnectionLost, so that its caller can do
+the work again as a whole (a check, a batch of unchanged checks)."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import threading
+import time
 from contextlib import contextmanager
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence, TypeVar
 
-from redline.core.errors import ArchiveError
+from redline.core.errors import ArchiveError, IndexConnectionLost
 from redline.store.postgres.dialect import Row, explicit_id_table, row_factory, translate
 from redline.store.postgres.schema import statements
 from redline.store.sqlite.schema import SCHEMA_VERSION
@@ -24,6 +32,8 @@ def lock_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(f"redline:{name}".encode("utf-8")).digest()[:8], "big", signed=True)
 
 
+T = TypeVar("T")
+RECONNECT_WAIT = float(os.environ.get("REDLINE_INDEX_RECONNECT") or 10)  # seconds a lost connection is tried again
 WRITE_KEY = lock_key("index-write")    # every write transaction: one at a time, as in SQLite
 SCHEMA_KEY = lock_key("index-schema")  # creating the tables
 
@@ -53,14 +63,14 @@ class PgIndex:
         except ImportError:
             raise ArchiveError(f"the archive index is set to PostgreSQL ({redact(url)}) but psycopg is not "
                                "installed: pip install 'redline[postgres]' (psycopg[binary])") from None
-        self.url, self._psycopg = url, psycopg
+        self.url, self._psycopg, self.wait = url, psycopg, wait
+        self._in_tx = False
+        self._held: dict[int, int] = {}   # session lock key -> the thread that holds it
+        self._stolen: set[int] = set()    # held keys another session took while the connection was down
         try:
-            self._conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
+            self._connect()
         except psycopg.Error as exc:
             raise ArchiveError(f"cannot open the archive index at {redact(url)}: {_first_line(exc)}") from None
-        self._conn.row_factory = row_factory
-        self.execute("SELECT set_config('lock_timeout', ?, false)", (f"{int(wait * 1000)}ms",))
-        self.wait = wait
         if not create:
             return
         with self.write(key=SCHEMA_KEY):  # a new database gets its tables (two workers at once: one makes them)
@@ -73,23 +83,75 @@ class PgIndex:
             raise ArchiveError(f"the archive index at {redact(url)} is schema version {current}, newer than this "
                                f"redline reads ({SCHEMA_VERSION}); upgrade redline")
 
+    def _connect(self) -> None:
+        self._conn = self._psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        self._conn.row_factory = row_factory
+        self._conn.execute("SELECT set_config('lock_timeout', %s, false)", (f"{int(self.wait * 1000)}ms",))
+
+    def _reconnect(self) -> None:
+        """A new connection for a lost one (a restarted server, a terminated backend): tried again for
+        up to RECONNECT_WAIT seconds; the session locks held are taken again (one another session took
+        meanwhile is marked stolen: its holder's next write fails, IndexConnectionLost)."""
+        deadline = time.monotonic() + RECONNECT_WAIT
+        while True:
+            try:
+                self._connect()
+                break
+            except self._psycopg.Error as exc:
+                if time.monotonic() >= deadline:
+                    raise ArchiveError(f"lost the connection to the archive index at {redact(self.url)} and "
+                                       f"could not connect again within {RECONNECT_WAIT:g} s: {_first_line(exc)}; "
+                                       "nothing more was written") from None
+                time.sleep(0.25)
+        for key in list(self._held):
+            try:
+                got = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]
+            except self._psycopg.Error as exc:
+                raise self.error(exc) from None
+            if not got:
+                self._stolen.add(key)
+
+    def _lost(self) -> bool:
+        return self._conn.closed
+
+    def _call(self, run: Callable[[], T]) -> T:
+        """`run` on the connection, one line for an error. A connection found lost outside a
+        transaction is made again and `run` tried once more; inside one, IndexConnectionLost."""
+        if self._lost() and not self._in_tx:
+            self._reconnect()
+        try:
+            return run()
+        except self._psycopg.Error as exc:
+            if not self._lost():
+                raise self.error(exc) from None
+            if self._in_tx:
+                raise IndexConnectionLost(
+                    f"lost the connection to the archive index at {redact(self.url)} in the middle of a "
+                    f"transaction ({_first_line(exc)}); nothing of it was written") from None
+        self._reconnect()
+        try:
+            return run()
+        except self._psycopg.Error as exc:
+            raise self.error(exc) from None
+
     def close(self) -> None:
         self._conn.close()
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> Cursor:
         statement, returns_id = translate(sql)
-        try:
+        table = explicit_id_table(sql)
+
+        def run() -> tuple[list[Row], int]:
             cur = self._conn.execute(statement, tuple(params))
-            rows = cur.fetchall() if cur.description is not None else []
-            table = explicit_id_table(sql)
+            found = cur.fetchall() if cur.description is not None else []
             if table:  # an id given by the caller (an alert put back from its log): the sequence moves past it
                 self._conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                    f"(SELECT MAX(id) FROM {table}))")
-        except self._psycopg.Error as exc:
-            raise self.error(exc) from None
+            return found, cur.rowcount
+        rows, rowcount = self._call(run)
         if returns_id:
-            return Cursor([], cur.rowcount, rows[0][0] if rows else None)
-        return Cursor(rows, cur.rowcount, None)
+            return Cursor([], rowcount, rows[0][0] if rows else None)
+        return Cursor(rows, rowcount, None)
 
     def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
         """One statement for many rows, pipelined (one round trip, not one per row)."""
@@ -103,7 +165,8 @@ class PgIndex:
         statement, returns_id = translate(sql)
         if not rows:
             return []
-        try:
+
+        def run() -> list[int]:
             with self._conn.cursor() as cur:
                 cur.executemany(statement, [tuple(r) for r in rows], returning=returning and returns_id)
                 if not (returning and returns_id):
@@ -113,8 +176,7 @@ class PgIndex:
                     ids.append(cur.fetchone()[0])
                     if not cur.nextset():
                         return ids
-        except self._psycopg.Error as exc:
-            raise self.error(exc) from None
+        return self._call(run)
 
     def error(self, exc: Exception) -> ArchiveError:
         """One line for what PostgreSQL said: a lock held too long, a lost server, or the error as it is."""
@@ -130,9 +192,15 @@ class PgIndex:
 
     @contextmanager
     def write(self, *, key: int = WRITE_KEY) -> Iterator["PgIndex"]:
-        """One write transaction, after every other one (the advisory lock is dropped at its end)."""
+        """One write transaction, after every other one (the advisory lock is dropped at its end).
+        A lost connection cuts it whole: IndexConnectionLost, and the next call connects again."""
         self.execute("BEGIN")
+        self._in_tx = True
         try:
+            if self._stolen & {k for k, holder in self._held.items() if holder == threading.get_ident()}:
+                raise IndexConnectionLost(f"a lock of this run was lost with its connection to the archive index "
+                                          f"at {redact(self.url)} and another run holds it now; nothing of this "
+                                          "was written")
             self.execute("SELECT pg_advisory_xact_lock(?)", (key,))
             yield self
         except BaseException:
@@ -143,18 +211,30 @@ class PgIndex:
         except BaseException:
             self._rollback()
             raise
+        finally:
+            self._in_tx = False
 
     def _rollback(self) -> None:
+        self._in_tx = False
+        if self._lost():
+            return  # the connection is gone: the server rolled it back
         try:
             self._conn.execute("ROLLBACK")
         except self._psycopg.Error:
-            pass  # the connection is gone: the server rolled it back
+            pass
 
     def try_lock(self, key: int) -> bool:
         """Take a session-level advisory lock if it is free (held until unlock or the connection ends)."""
-        return bool(self.execute("SELECT pg_try_advisory_lock(?) AS got", (key,)).fetchone()[0])
+        got = bool(self.execute("SELECT pg_try_advisory_lock(?) AS got", (key,)).fetchone()[0])
+        if got:
+            self._held[key] = threading.get_ident()
+        return got
 
     def unlock(self, key: int) -> None:
+        self._held.pop(key, None)
+        if key in self._stolen:
+            self._stolen.discard(key)
+            return  # another session holds it: not ours to release
         self.execute("SELECT pg_advisory_unlock(?)", (key,))
 
 
