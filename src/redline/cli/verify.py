@@ -64,8 +64,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "capture, raw, with its metadata) and its alert logs: captures, versions, changes "
                                    "and the sources' states are replayed through the same check a run makes, alerts "
                                    "come back under their own ids, marked delivered. A damaged or replaced index is "
-                                   "kept as index.sqlite.old-TIME. Not rebuilt: checks that got no response, "
-                                   "operator health, discovery's list of listing items.")
+                                   "kept as index.sqlite.old-TIME. With the index on PostgreSQL (REDLINE_STORE) the "
+                                   "shared index is rebuilt in place from the blob store, with no other redline "
+                                   "connected (stop the workers first; refused in one line otherwise). Not rebuilt: "
+                                   "checks that got no response, operator health, discovery's list of listing items.")
     add_location_args(p)
     p.add_argument("--force", action="store_true", help="rebuild even when the current index reads fine")
     p.set_defaults(func=_cmd_rebuild_index)

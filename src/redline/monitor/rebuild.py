@@ -23,7 +23,9 @@ file name carries since this command exists; in files written before, two captur
 source within the same second may replay in either order.
 
 The new index is built beside the old one and moved into place only when complete; a
-damaged or replaced index is kept as index.sqlite.old-TIME.
+damaged or replaced index is kept as index.sqlite.old-TIME. On PostgreSQL the index is
+rebuilt in place, alone (redline.monitor.rebuildshared): built in an SQLite file from the
+blob store (S3 or the folder), then its rows replace the shared index's in one transaction.
 """
 from __future__ import annotations
 
@@ -42,7 +44,7 @@ from redline.monitor.check import check_source
 from redline.monitor.select import prepare_archive
 from redline.registry.load import Registry
 from redline.store.sqlite import Archive
-from redline.store.sqlite.archive import INDEX_NAME, index_reads_fine
+from redline.store.sqlite.archive import INDEX_NAME, index_reads_fine, store_url
 from redline.store.verify import LOGS
 from redline.store.blobconfig import open_blobs
 from redline.store.warcscan import ArchivedCapture, Scan, SourceMap, scan_warcs
@@ -60,11 +62,12 @@ class RebuildReport:
     changes: int = 0
     alerts: int = 0
     kept_as: str | None = None                            # where the old index went
+    where: str | None = None                              # the index rebuilt, when not root/index.sqlite
     skipped: list[str] = field(default_factory=list)      # one line each: a record not replayed, and why
     unreadable: list[str] = field(default_factory=list)   # WARC files that could not be read
 
     def summary(self) -> str:
-        return (f"rebuilt {self.root / INDEX_NAME}: {self.sources} sources, {self.captures} captures, "
+        return (f"rebuilt {self.where or self.root / INDEX_NAME}: {self.sources} sources, {self.captures} captures, "
                 f"{self.versions} versions, {self.changes} changes, {self.alerts} alerts from the logs"
                 + (f"; {len(self.skipped)} record(s) skipped" if self.skipped else "")
                 + (f"; {len(self.unreadable)} unreadable WARC file(s)" if self.unreadable else "")
@@ -161,14 +164,33 @@ def _move(path: Path, to: Path) -> None:
 
 def rebuild_index(root: Path | str, registry: Registry | None, *, force: bool = False,
                   progress: Callable[[int, int], None] | None = None) -> RebuildReport:
-    """Rebuild root/index.sqlite from root/warc and the alert logs (see the module docstring).
+    """Rebuild root/index.sqlite from root/warc and the alert logs (see the module docstring); on
+    PostgreSQL the shared index, in place (redline.monitor.rebuildshared).
 
     Refuses, in one line, to replace an index that reads fine unless `force`."""
     root = Path(root)
+    url = store_url(root)
+    if url:
+        from redline.monitor.rebuildshared import rebuild_shared
+
+        return rebuild_shared(root, url, lambda: build_index(root, registry, progress), force=force)
     index = root / INDEX_NAME
     if index.exists() and index_reads_fine(index) and not force:
         raise ArchiveError(f"the archive index {index} reads fine; nothing was changed (pass --force to rebuild it "
                            "from the WARC files anyway: the current one is kept beside it)")
+    report = build_index(root, registry, progress)
+    if index.exists() or Path(f"{index}-wal").exists():
+        kept = root / f"{INDEX_NAME}.old-{datetime.now(timezone.utc):%Y%m%d%H%M%S}"
+        _move(index, kept)
+        report.kept_as = kept.name
+    _move(root / REBUILD_NAME, index)
+    return report
+
+
+def build_index(root: Path, registry: Registry | None,
+                progress: Callable[[int, int], None] | None = None) -> RebuildReport:
+    """A new SQLite index, root/REBUILD_NAME, from the WARC files in the archive's blob store
+    and the alert logs in its folder (moved into place by the caller)."""
     report = RebuildReport(root)
     building = root / REBUILD_NAME
     for suffix in ("", "-wal", "-shm"):
@@ -183,7 +205,8 @@ def rebuild_index(root: Path | str, registry: Registry | None, *, force: bool = 
     by_name = {s.name: s for s in listed}
     by_name.update({s.name: s for s in _discovered(sources.names, set(by_name), scan, sources, logged)})
 
-    archive = _ReplayArchive(root, index=REBUILD_NAME, durable=False, blobs=blobs)  # nothing reads it until it is moved in place
+    # nothing reads it until it is moved in place; always SQLite (on PostgreSQL its rows are copied in)
+    archive = _ReplayArchive(root, index=REBUILD_NAME, durable=False, blobs=blobs, store="")
     try:
         if registry is not None:
             prepare_archive(archive, registry)
@@ -200,11 +223,6 @@ def rebuild_index(root: Path | str, registry: Registry | None, *, force: bool = 
         report.changes = counts["changes"]
     finally:
         archive.close()
-    if index.exists() or Path(f"{index}-wal").exists():
-        kept = root / f"{INDEX_NAME}.old-{datetime.now(timezone.utc):%Y%m%d%H%M%S}"
-        _move(index, kept)
-        report.kept_as = kept.name
-    _move(building, index)
     return report
 
 

@@ -97,10 +97,15 @@ def table_digest(archive: Archive, table: str) -> tuple[int, str]:
 DERIVED_META = ("search_indexed",)
 
 
-def copy_rows(source: Archive, dest: Archive, tables: Sequence[str]) -> None:
+def copy_rows(source: Archive, dest: Archive, tables: Sequence[str], *, replace: bool = False) -> None:
     """Every row of `tables` from `source` into `dest` (empty, but for its meta rows), with its id,
-    in one transaction of `dest`; on PostgreSQL each id sequence then continues after the copied ids."""
+    in one transaction of `dest`; on PostgreSQL each id sequence then continues after the copied ids.
+    `replace` (PostgreSQL: rebuild-index): the rows `dest` holds are deleted first, in that transaction."""
+    if replace and dest.backend != "postgresql":
+        raise ArchiveError("copy_rows replaces the rows of a PostgreSQL index only")
     with dest._tx() as db:
+        if replace:
+            db.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY")
         for table in tables:
             rows = _rows(source, table)
             if table == "meta":

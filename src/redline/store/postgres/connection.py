@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import socket
 import threading
 import time
 from contextlib import contextmanager
@@ -36,6 +37,7 @@ T = TypeVar("T")
 RECONNECT_WAIT = float(os.environ.get("REDLINE_INDEX_RECONNECT") or 10)  # seconds a lost connection is tried again
 WRITE_KEY = lock_key("index-write")    # every write transaction: one at a time, as in SQLite
 SCHEMA_KEY = lock_key("index-schema")  # creating the tables
+USE_KEY = lock_key("index-in-use")     # every open archive holds it shared; rebuild-index alone, exclusive
 
 
 class Cursor:
@@ -71,6 +73,9 @@ class PgIndex:
             self._connect()
         except psycopg.Error as exc:
             raise ArchiveError(f"cannot open the archive index at {redact(url)}: {_first_line(exc)}") from None
+        self._sole = False
+        if create:
+            self._share()
         if not create:
             return
         with self.write(key=SCHEMA_KEY):  # a new database gets its tables (two workers at once: one makes them)
@@ -84,7 +89,8 @@ class PgIndex:
                                f"redline reads ({SCHEMA_VERSION}); upgrade redline")
 
     def _connect(self) -> None:
-        self._conn = self._psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        self._conn = self._psycopg.connect(self.url, autocommit=True, connect_timeout=10,
+                                           application_name=f"redline pid {os.getpid()} on {socket.gethostname()}"[:63])
         self._conn.row_factory = row_factory
         self._conn.execute("SELECT set_config('lock_timeout', %s, false)", (f"{int(self.wait * 1000)}ms",))
 
@@ -103,6 +109,10 @@ class PgIndex:
                                        f"could not connect again within {RECONNECT_WAIT:g} s: {_first_line(exc)}; "
                                        "nothing more was written") from None
                 time.sleep(0.25)
+        if self._sole:
+            raise ArchiveError(f"lost the connection to the archive index at {redact(self.url)} while rebuilding it; "
+                               "nothing of the rebuild was written; run it again")
+        self._share()
         for key in list(self._held):
             try:
                 got = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]
@@ -110,6 +120,45 @@ class PgIndex:
                 raise self.error(exc) from None
             if not got:
                 self._stolen.add(key)
+
+    def _share(self) -> None:
+        """Hold USE_KEY shared for the session: refused while `redline rebuild-index` holds it."""
+        if not self._conn.execute("SELECT pg_try_advisory_lock_shared(%s)", (USE_KEY,)).fetchone()[0]:
+            self._conn.close()
+            raise ArchiveError(f"the archive index at {redact(self.url)} is being rebuilt (redline rebuild-index); "
+                               "nothing was done; run again when the rebuild has finished")
+
+    def others(self) -> list[str]:
+        """The other sessions that have the index open (redline processes: 'redline pid N on HOST')."""
+        rows = self.execute(
+            "SELECT DISTINCT a.application_name, a.client_addr::text AS addr, a.pid FROM pg_locks l "
+            "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.classid = ? "
+            "AND l.objid = ? AND l.objsubid = 1 AND l.pid <> pg_backend_pid() ORDER BY a.pid",
+            ((USE_KEY >> 32) & 0xFFFFFFFF, USE_KEY & 0xFFFFFFFF)).fetchall()
+        return [r["application_name"] or f"a process at {r['addr'] or 'a local socket'} (backend {r['pid']})"
+                for r in rows]
+
+    @contextmanager
+    def sole_use(self, what: str) -> Iterator[None]:
+        """Hold the index alone for the block (USE_KEY exclusive): no other archive opens it meanwhile.
+        Refused in one line naming the processes that have it open."""
+        self.execute("SELECT pg_advisory_unlock_shared(?)", (USE_KEY,))
+        if not self.execute("SELECT pg_try_advisory_lock(?) AS got", (USE_KEY,)).fetchone()[0]:
+            users = self.others()
+            self._share()
+            raise ArchiveError(f"{what} needs the archive index at {redact(self.url)} to itself, but "
+                               f"{len(users)} other redline process(es) have it open ({'; '.join(users[:5])}"
+                               f"{'; …' if len(users) > 5 else ''}); nothing was changed; stop the workers "
+                               "(e.g. `prefect work-pool pause redline`, then wait for their runs) and any "
+                               "`redline serve`, then run it again")
+        self._sole = True
+        try:
+            yield
+        finally:
+            self._sole = False
+            if not self._lost():
+                self.execute("SELECT pg_advisory_unlock(?)", (USE_KEY,))
+                self._share()
 
     def _lost(self) -> bool:
         return self._conn.closed

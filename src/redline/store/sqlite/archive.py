@@ -7,7 +7,7 @@ import json
 import os
 import sqlite3
 import threading
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -129,7 +129,7 @@ class Archive(BlobRecords, CheckRecords, ListingRecords, AlertRecords, SearchRec
     """An archive rooted at a folder. Safe to share between threads."""
 
     def __init__(self, root: Path | str, *, index: str = INDEX_NAME, durable: bool = True,
-                 blobs: BlobStore | str | None = None, store: str | None = None) -> None:
+                 blobs: BlobStore | str | None = None, store: str | None = None, rebuilding: bool = False) -> None:
         """Open (or, in a new folder, create) the archive at `root`. A folder that holds WARC files,
         texts or an alert log but no index lost it: it is refused, never started afresh (a new
         history would reuse alert ids that feed readers have seen). `index` names another index
@@ -138,14 +138,16 @@ class Archive(BlobRecords, CheckRecords, ListingRecords, AlertRecords, SearchRec
         `blobs`: where the WARC captures, texts and feeds are (redline.store.blobs: a BlobStore, or
         a spec such as s3://bucket/prefix); by default $REDLINE_BLOBS, else the folder itself.
         `store` (default $REDLINE_STORE, else `[store] index`): a postgresql:// URL, the index in that
-        database; "" the index.sqlite of the folder, whatever the settings say."""
+        database; "" the index.sqlite of the folder, whatever the settings say. A PostgreSQL database
+        without the index's tables gets them, unless the archive holds history (WARC files, texts, an
+        alert log: the index was lost) and this is not `rebuilding` (redline.monitor.rebuildshared)."""
         self.root = Path(root)
         self.blobs = blobs if isinstance(blobs, BlobStore) else open_blobs(self.root, blobs)
         self._lock = threading.RLock()
         self._pg = None
         url = store_url(self.root) if store is None else store
         if url:
-            self._open_postgres(url, index)
+            self._open_postgres(url, index, rebuilding=rebuilding)
             return
         lost = lost_index(self.root) if index == INDEX_NAME else None
         if lost is not None:
@@ -170,12 +172,19 @@ class Archive(BlobRecords, CheckRecords, ListingRecords, AlertRecords, SearchRec
             raise ArchiveError(f"cannot open the archive at {self.root}: {exc}") from None
         self._backfill_search()
 
-    def _open_postgres(self, url: str, index: str) -> None:
-        from redline.store.postgres.connection import connect
+    def _open_postgres(self, url: str, index: str, *, rebuilding: bool) -> None:
+        from redline.store.postgres.connection import connect, index_exists, redact
 
         if index != INDEX_NAME:
-            raise ArchiveError("rebuild-index rebuilds an SQLite index only; unset REDLINE_STORE to rebuild the "
-                               f"index of the archive folder {self.root}")
+            raise ArchiveError(f"an index file ({index}) is of the folder backend; this archive's index is in "
+                               f"{redact(url)}")
+        if not rebuilding and not index_exists(url):   # a new database, or one that lost its tables
+            held = history_without_index(self.root) or ("WARC files in " + self.blobs.where
+                                                        if self.blobs.list("warc/") else None)
+            if held:
+                raise ArchiveError(f"the archive at {self.root} has no index in {redact(url)} but holds {held}: "
+                                   "its index was dropped or the address is wrong; nothing was written; "
+                                   + REBUILD_HINT.format(root=self.root))
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -195,6 +204,14 @@ class Archive(BlobRecords, CheckRecords, ListingRecords, AlertRecords, SearchRec
         from redline.store.postgres.locks import advisory_lock
 
         return advisory_lock(self._pg, name, wait=wait, what=what, serialized=lambda: self._lock)
+
+    def sole_use(self, what: str) -> AbstractContextManager[None]:
+        """This archive's index to itself for the block (on PostgreSQL: no other process has it open,
+        and none opens it meanwhile; refused in one line naming them). SQLite: a no-op (rebuild-index
+        builds a new file beside the old)."""
+        if self._pg is None:
+            return nullcontext()
+        return self._pg.sole_use(what)
 
     # -- plumbing ---------------------------------------------------------
 
