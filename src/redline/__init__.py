@@ -43,6 +43,7 @@ _EXPORTS: dict[str, str] = {
     "MaskError": "redline.core.errors",
     "ArchiveError": "redline.core.errors",
     "NotFoundError": "redline.core.errors",
+    "IndexConnectionLost": "redline.core.errors",
     "FetchError": "redline.core.errors",
     "PageTooLarge": "redline.core.errors",
     "DeliveryError": "redline.core.errors",

@@ -159,3 +159,31 @@ def test_the_index_alone_moves_to_postgresql_and_the_blobs_stay_in_the_folder(
     assert "none copied" in out and "0 error(s)" in out
     monkeypatch.setenv("REDLINE_STORE", url)
     assert verify_archive(root).errors == [] and _views(capsys, name, root) == views
+
+
+def test_tables_are_copied_a_few_rows_at_a_time_both_ways_and_arrive_whole(
+        stack, pg_server, capsys, tmp_path, monkeypatch, folder_env) -> None:
+    import redline.store.copytables as copytables
+
+    _history(stack)
+    root, url, shared = stack.archive.root, pg_server.new_database(), tmp_path / "shared"
+    before = _contents(root)
+    assert before["captures"][0] > 3 * 3        # several chunks of 3 in the tables that matter
+    monkeypatch.setattr(copytables, "CHUNK", 3)
+    chunks: dict[str, int] = {}
+    plain = copytables.row_chunks
+
+    def counted(archive, table, **kw):
+        for rows in plain(archive, table, **kw):
+            assert len(rows) <= 3
+            chunks[table] = chunks.get(table, 0) + 1
+            yield rows
+    monkeypatch.setattr(copytables, "row_chunks", counted)
+    assert main(["store", "copy", "--archive", str(root), "--to", url, "--folder", str(shared)]) == 0
+    assert chunks["captures"] >= 2 * 3 and chunks["versions"] >= 2   # read in chunks: copy, then both digests
+    assert _contents(shared, store=url, blobs=FolderBlobs(shared)) == before
+    monkeypatch.setenv("REDLINE_STORE", url)
+    assert main(["store", "copy", "--archive", str(shared), "--to", str(tmp_path / "back")]) == 0
+    monkeypatch.delenv("REDLINE_STORE")
+    assert _contents(tmp_path / "back") == before
+    assert verify_archive(tmp_path / "back").errors == []

@@ -5,7 +5,8 @@
     │   ├── RegistryError        one or more problems in a sources file (.problems)
     │   └── MaskError            a source's mask took too long on a page and is refused
     ├── ArchiveError             the archive cannot be read or written
-    │   └── NotFoundError        no such source / version in the archive
+    │   ├── NotFoundError        no such source / version in the archive
+    │   └── IndexConnectionLost  a PostgreSQL index's connection dropped inside a transaction
     ├── FetchError               a page could not be fetched (carried in FetchResult.error)
     ├── PageTooLarge             a page over the normalizer's element or depth cap
     ├── DeliveryError            a notification sink failed (recorded, retried next run)

@@ -173,7 +173,8 @@ def rebuild_index(root: Path | str, registry: Registry | None, *, force: bool = 
     if url:
         from redline.monitor.rebuildshared import rebuild_shared
 
-        return rebuild_shared(root, url, lambda: build_index(root, registry, progress), force=force)
+        return rebuild_shared(root, url, lambda: build_index(root, registry, progress), building=REBUILD_NAME,
+                              force=force)
     index = root / INDEX_NAME
     if index.exists() and index_reads_fine(index) and not force:
         raise ArchiveError(f"the archive index {index} reads fine; nothing was changed (pass --force to rebuild it "

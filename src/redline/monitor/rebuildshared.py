@@ -20,13 +20,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TypeVar
 
 from redline.core.errors import ArchiveError
-from redline.monitor.rebuild import REBUILD_NAME, RebuildReport
 from redline.store.copytables import check_tables, copy_rows
 from redline.store.postgres.connection import redact
 from redline.store.sqlite import Archive
 from redline.store.sqlite.archive import INDEX_NAME
+
+Report = TypeVar("Report")   # redline.monitor.rebuild.RebuildReport (its where and kept_as are set here)
 
 
 def _holds_rows(archive: Archive) -> bool:
@@ -34,10 +36,11 @@ def _holds_rows(archive: Archive) -> bool:
     return any(counts[t] for t in ("sources", "captures", "alerts"))
 
 
-def rebuild_shared(root: Path, url: str, build: Callable[[], RebuildReport], *, force: bool) -> RebuildReport:
-    """Rebuild the index at `url` from `build()` (which makes root/REBUILD_NAME), alone (see the module docstring)."""
+def rebuild_shared(root: Path, url: str, build: Callable[[], Report], *, building: str, force: bool) -> Report:
+    """Rebuild the index at `url` from `build()` (which makes the SQLite index root/`building` and
+    returns its RebuildReport), alone (see the module docstring)."""
     where = f"the archive index at {redact(url)}"
-    with Archive(root, store=url, rebuilding=True) as shared, shared.sole_use("rebuild-index"):
+    with Archive(root, store=url, filling=True) as shared, shared.sole_use("rebuild-index"):
         tables = check_tables(shared, where)
         held = _holds_rows(shared)
         if held and not force:
@@ -45,10 +48,9 @@ def rebuild_shared(root: Path, url: str, build: Callable[[], RebuildReport], *, 
                                "files anyway: its rows are kept in an SQLite file beside)")
         report = build()
         report.where = where.removeprefix("the archive ")
-        building = root / REBUILD_NAME
         try:
-            with Archive(root, index=REBUILD_NAME, store="", blobs=shared.blobs) as rebuilt:
-                check_tables(rebuilt, str(building))
+            with Archive(root, index=building, store="", blobs=shared.blobs) as rebuilt:
+                check_tables(rebuilt, str(root / building))
                 if held:
                     kept = f"{INDEX_NAME}.old-{datetime.now(timezone.utc):%Y%m%d%H%M%S}"
                     with Archive(root, index=kept, store="", blobs=shared.blobs, durable=False) as old:
@@ -58,5 +60,5 @@ def rebuild_shared(root: Path, url: str, build: Callable[[], RebuildReport], *, 
             shared.index_search()
         finally:
             for suffix in ("", "-wal", "-shm"):
-                Path(f"{building}{suffix}").unlink(missing_ok=True)
+                Path(f"{root / building}{suffix}").unlink(missing_ok=True)
     return report

@@ -123,7 +123,7 @@ def copy_archive(source_root: Path, dest_root: Path, *, dest_store: str | None, 
             for prefix in BLOB_PREFIXES:
                 if target_blobs.list(prefix):
                     raise _refuse(target_blobs.where, f"blobs under {prefix}")
-        with Archive(dest_root, store=dest_store or "", blobs=target_blobs) as dest:
+        with Archive(dest_root, store=dest_store or "", blobs=target_blobs, filling=True) as dest:
             where = f"index {redact(dest_store)}" if dest_store else f"folder {dest_root}"
             check_tables(dest, where)
             held = _held_rows(dest, tables)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from redline.core.errors import ArchiveError
 from redline.store.sqlite import Archive
@@ -19,7 +19,7 @@ from redline.store.sqlite.schema import MIGRATIONS, SCHEMA
 
 _CREATE = re.compile(r"\bCREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)\s*\(([^;]*)", re.I)
 DERIVED_COLUMNS = frozenset({"rowid"})   # PostgreSQL's stand-in for SQLite's rowid (postgres.schema.EXTRAS)
-_CHUNK = 2000
+CHUNK = 2000   # rows read (and written) at a time
 _MOD = 1 << 256
 
 
@@ -61,18 +61,49 @@ def check_tables(archive: Archive, where: str) -> tuple[str, ...]:
     return tables
 
 
-def _rows(archive: Archive, table: str) -> list:
-    """Every row of `table`, in the order the record modules read them (rowid, else the id); of
-    `meta`, not the backend's own derived state (DERIVED_META)."""
+def _key(archive: Archive, table: str) -> tuple[str, ...]:
+    """The columns `table` is read in order of, one chunk after another: the order the record
+    modules read it in (SQLite's rowid; on PostgreSQL its rowid column, else its id, else its
+    primary key); `meta` by key."""
     if table == "meta":
-        return [r for r in archive.query("SELECT * FROM meta ORDER BY key") if r["key"] not in DERIVED_META]
+        return ("key",)
     if archive.backend == "sqlite":
-        return archive.query(f"SELECT * FROM {table} ORDER BY rowid")
+        return ("rowid",)
     columns = {r[0] for r in archive.query(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
         "AND table_name = ?", (table,))}
-    order = " ORDER BY rowid" if "rowid" in columns else (" ORDER BY id" if "id" in columns else "")
-    return archive.query(f"SELECT * FROM {table}{order}")
+    for one in ("rowid", "id"):
+        if one in columns:
+            return (one,)
+    return tuple(r[0] for r in archive.query(
+        "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+        "WHERE i.indrelid = ?::regclass AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)",
+        (table,)))
+
+
+def row_chunks(archive: Archive, table: str, *, size: int | None = None) -> Iterator[list]:
+    """Every row of `table`, CHUNK rows at a time (keyset pagination on _key: memory stays bounded
+    whatever the table holds), in the order the record modules read them; of `meta`, not the
+    backend's own derived state (DERIVED_META)."""
+    size = size or CHUNK
+    key = _key(archive, table)
+    if not key:
+        raise ArchiveError(f"the table {table} has no key to read it in chunks by; nothing was copied")
+    order = ", ".join(key)
+    head = f"SELECT rowid AS rowid, * FROM {table}" if archive.backend == "sqlite" and key == ("rowid",) \
+        else f"SELECT * FROM {table}"
+    after: tuple = ()
+    while True:
+        where = f" WHERE ({order}) > ({', '.join('?' * len(key))})" if after else ""
+        read = archive.query(f"{head}{where} ORDER BY {order} LIMIT {int(size)}", after)
+        if not read:
+            return
+        after = tuple(read[-1][k] for k in key)
+        rows = [r for r in read if r["key"] not in DERIVED_META] if table == "meta" else read
+        if rows:
+            yield rows
+        if len(read) < size:
+            return
 
 
 def _columns(row) -> list[str]:  # type: ignore[no-untyped-def]
@@ -86,10 +117,12 @@ def _row_hash(columns: Sequence[str], row) -> int:  # type: ignore[no-untyped-de
 
 def table_digest(archive: Archive, table: str) -> tuple[int, str]:
     """(rows, digest) of `table`: the digest is the sum of each row's sha256 (column -> value), so
-    it does not depend on the order the backend gives the rows in."""
-    rows = _rows(archive, table)
-    total = sum(_row_hash(_columns(r), r) for r in rows) % _MOD if rows else 0
-    return len(rows), f"{total:064x}"
+    it does not depend on the order the backend gives the rows in. Read a chunk at a time."""
+    count = total = 0
+    for rows in row_chunks(archive, table):
+        count += len(rows)
+        total = (total + sum(_row_hash(_columns(r), r) for r in rows)) % _MOD
+    return count, f"{total:064x}"
 
 
 # meta keys of a backend's derived state, never copied: SQLite's trigram index (a virtual table,
@@ -107,15 +140,12 @@ def copy_rows(source: Archive, dest: Archive, tables: Sequence[str], *, replace:
         if replace:
             db.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY")
         for table in tables:
-            rows = _rows(source, table)
             if table == "meta":
                 db.execute("DELETE FROM meta")
-            if not rows:
-                continue
-            columns = _columns(rows[0])
-            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-            for start in range(0, len(rows), _CHUNK):
-                db.executemany(sql, [tuple(r[c] for c in columns) for r in rows[start:start + _CHUNK]])
+            for rows in row_chunks(source, table):   # a chunk read, a chunk written: memory stays bounded
+                columns = _columns(rows[0])
+                sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+                db.executemany(sql, [tuple(r[c] for c in columns) for r in rows])
         if dest.backend == "sqlite":   # none of its lines in the trigram index yet
             db.execute("INSERT OR REPLACE INTO meta VALUES ('search_indexed', '0')")
         if dest.backend == "postgresql":

@@ -129,7 +129,7 @@ class Archive(BlobRecords, CheckRecords, ListingRecords, AlertRecords, SearchRec
     """An archive rooted at a folder. Safe to share between threads."""
 
     def __init__(self, root: Path | str, *, index: str = INDEX_NAME, durable: bool = True,
-                 blobs: BlobStore | str | None = None, store: str | None = None, rebuilding: bool = False) -> None:
+                 blobs: BlobStore | str | None = None, store: str | None = None, filling: bool = False) -> None:
         """Open (or, in a new folder, create) the archive at `root`. A folder that holds WARC files,
         texts or an alert log but no index lost it: it is refused, never started afresh (a new
         history would reuse alert ids that feed readers have seen). `index` names another index
@@ -140,14 +140,14 @@ class Archive(BlobRecords, CheckRecords, ListingRecords, AlertRecords, SearchRec
         `store` (default $REDLINE_STORE, else `[store] index`): a postgresql:// URL, the index in that
         database; "" the index.sqlite of the folder, whatever the settings say. A PostgreSQL database
         without the index's tables gets them, unless the archive holds history (WARC files, texts, an
-        alert log: the index was lost) and this is not `rebuilding` (redline.monitor.rebuildshared)."""
+        alert log: the index was lost), unless the caller is `filling` it (rebuild-index, store copy)."""
         self.root = Path(root)
         self.blobs = blobs if isinstance(blobs, BlobStore) else open_blobs(self.root, blobs)
         self._lock = threading.RLock()
         self._pg = None
         url = store_url(self.root) if store is None else store
         if url:
-            self._open_postgres(url, index, rebuilding=rebuilding)
+            self._open_postgres(url, index, filling=filling)
             return
         lost = lost_index(self.root) if index == INDEX_NAME else None
         if lost is not None:
@@ -172,13 +172,13 @@ class Archive(BlobRecords, CheckRecords, ListingRecords, AlertRecords, SearchRec
             raise ArchiveError(f"cannot open the archive at {self.root}: {exc}") from None
         self._backfill_search()
 
-    def _open_postgres(self, url: str, index: str, *, rebuilding: bool) -> None:
+    def _open_postgres(self, url: str, index: str, *, filling: bool) -> None:
         from redline.store.postgres.connection import connect, index_exists, redact
 
         if index != INDEX_NAME:
             raise ArchiveError(f"an index file ({index}) is of the folder backend; this archive's index is in "
                                f"{redact(url)}")
-        if not rebuilding and not index_exists(url):   # a new database, or one that lost its tables
+        if not filling and not index_exists(url):   # a new database, or one that lost its tables
             held = history_without_index(self.root) or ("WARC files in " + self.blobs.where
                                                         if self.blobs.list("warc/") else None)
             if held:
