@@ -134,27 +134,28 @@ def test_a_search_first_indexes_the_lines_checks_committed_since_the_last_one_on
     db.close()
 
 
-@pytest.mark.sqlite_only  # an index.sqlite of schema 7, whose trigger indexed each line as it was inserted
-def test_an_index_of_schema_7_keeps_its_trigrams_and_leaves_new_ones_to_the_search(stack) -> None:
+@pytest.mark.sqlite_only  # an index.sqlite of schema 7: positional trigrams, a trigger indexing each line as inserted
+def test_an_index_of_schema_7_gets_the_index_without_positions_filled_again_by_the_next_search(stack) -> None:
     import sqlite3
 
     from redline.store.sqlite.search import SEARCH_MIGRATION
 
     _check(stack, "one")
     changed = next(n for n, t in stack.seeds.items() if WORDING[0] in t)
-    assert search(stack.archive, "leading role")   # every line indexed, as schema 7's trigger left them
     root = stack.archive.root
     stack.archive.close()
     db = sqlite3.connect(root / "index.sqlite")
-    db.executescript(f"{SEARCH_MIGRATION[2]}; DELETE FROM meta WHERE key='search_indexed'; "
+    db.executescript(f"DROP TABLE line_search; {SEARCH_MIGRATION[1]}; {SEARCH_MIGRATION[2]}; "
+                     "INSERT INTO line_search(line_search) VALUES ('rebuild'); DELETE FROM meta WHERE key='search_indexed'; "
                      "UPDATE meta SET value='7' WHERE key='schema_version';")
     db.close()
     with Archive(root) as archive:
         stack.archive = archive
         count = "SELECT (SELECT count(*) FROM text_lines) AS lines, (SELECT count(*) FROM line_search_docsize) AS fts"
         before = archive.query(count)[0]
-        assert before["lines"] == before["fts"] and not archive.query(
-            "SELECT 1 FROM sqlite_master WHERE name='text_lines_search'")
+        assert before["lines"] > 0 and before["fts"] == 0   # the positional index is gone, left to the next search
+        assert "detail=none" in archive.query("SELECT sql FROM sqlite_master WHERE name='line_search'")[0]["sql"]
+        assert not archive.query("SELECT 1 FROM sqlite_master WHERE name='text_lines_search'")
         stack.serve(changed, stack.seeds[changed].replace(*WORDING))
         _check(stack, "two")
         assert [h.first_seq for h in search(archive, "central role")] == [2] and search(archive, "leading role")
@@ -196,3 +197,18 @@ def test_the_end_of_a_run_indexes_the_trigrams_its_checks_left_so_a_search_write
     else:
         assert stack.archive.index_search() == 0       # PostgreSQL's pg_trgm index is written with the rows
     assert search(stack.archive, "leading role")
+
+
+def test_percent_and_underscore_in_a_query_are_matched_as_themselves(store_backend, tmp_path) -> None:
+    from redline.core.model import Source
+
+    with Archive(tmp_path / "archive") as archive:
+        source = Source(name="s1", url="https://example.org/1")
+        archive.sync_sources([source])
+        archive.import_baseline(source, "Tariffs rose by 50% in cyber_space.\nTariffs rose by 50 points in "
+                                "cyberXspace.\nTariffs rose by 5012 in cyber space.", normalizer_version=1)
+        archive.index_search()
+        texts = lambda q: [r["text"] for r in archive.search_lines(q)]  # noqa: E731
+        assert texts("by 50%") == ["Tariffs rose by 50% in cyber_space."]
+        assert texts("CYBER_space") == ["Tariffs rose by 50% in cyber_space."]
+        assert len(texts("tariffs rose")) == 3 and texts("50 %") == []

@@ -18,7 +18,7 @@ SEARCH = (  # in place of SEARCH_MIGRATION (FTS5)
         from_seq INTEGER NOT NULL, to_seq INTEGER NOT NULL, PRIMARY KEY (line_id, source, from_seq))""",
     "CREATE INDEX line_spans_open ON line_spans(source, to_seq)",
 )
-SQLITE_ONLY = (8,)  # the FTS5 index filled by searches: pg_trgm's GIN index is kept by each insert
+SQLITE_ONLY = (8, 9)  # the FTS5 index (filled by searches, without positions): pg_trgm's GIN index is kept by each insert
 EXTRAS = (
     "ALTER TABLE source_urls ADD COLUMN rowid BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE",
     "ALTER TABLE listing_items ADD COLUMN rowid BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE",

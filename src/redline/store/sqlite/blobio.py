@@ -15,7 +15,7 @@ from redline.core.errors import ArchiveError
 from redline.core.model import FetchResult
 from redline.store.blobs import BlobMissing, BlobStore
 from redline.store.sqlite.rows import _slug, sha256_text
-from redline.store.warc import RevisitOf, WarcLocation, build_capture_warc, read_payload
+from redline.store.warc import GZIP_LEVEL, RevisitOf, WarcLocation, build_capture_warc, read_payload
 
 
 def text_key(digest: str) -> str:
@@ -48,7 +48,7 @@ class BlobRecords:
         digest = sha256_text(text)
         key = text_key(digest)
         if not self.blobs.exists(key):
-            self.blobs.put_once(key, gzip.compress(text.encode("utf-8"), mtime=0),
+            self.blobs.put_once(key, gzip.compress(text.encode("utf-8"), compresslevel=GZIP_LEVEL, mtime=0),
                                 matches=lambda existing: sha256_text(text_of(existing)) == digest)
         return digest
 

@@ -16,6 +16,11 @@ a cold cycle is mostly new pages. `text_lines` and the spans are committed with 
 record); `line_search` is derived from `text_lines` (external content), and `meta.search_indexed`
 is the last line id it holds, so a crash in between only leaves more lines to index next time. A
 search that cannot write the index (read-only archive) reads the lines after that id one by one.
+
+Since schema 9 the trigram index keeps no positions (`detail=none`): it is asked with LIKE, whose
+trigrams it answers, and SQLite checks each candidate line against the pattern. Positions made
+the index 4x as dear to build (12 s instead of 3 s for the 17 MB of lines of a cold cycle of 1,000
+pages, bench/bench_checks.py), for phrase queries that a LIKE over the candidates answers alike.
 """
 from __future__ import annotations
 
@@ -39,6 +44,12 @@ SEARCH_MIGRATION = (
 SEARCH_DEFERRED = (  # schema 8: the trigram index is filled by searches (SearchRecords._index_new_lines)
     "DROP TRIGGER IF EXISTS text_lines_search",
     "INSERT OR REPLACE INTO meta VALUES ('search_indexed', (SELECT coalesce(max(id), 0) FROM text_lines))",
+)
+SEARCH_LEAN = (  # schema 9: a trigram index without positions, asked with LIKE; indexed again by the next search
+    "DROP TABLE IF EXISTS line_search",
+    "CREATE VIRTUAL TABLE line_search USING fts5(text, content='text_lines', content_rowid='id', "
+    "tokenize='trigram', detail=none)",
+    "INSERT OR REPLACE INTO meta VALUES ('search_indexed', '0')",
 )
 IDS_ASKED = 500     # digests per SELECT … IN (…) (SQLite allows 32,766 parameters, PostgreSQL 65,535)
 INDEX_CHUNK = 20_000  # lines indexed per transaction, so that a large backlog does not hold the index for long
@@ -71,9 +82,11 @@ def index_version_lines(db: sqlite3.Connection, source: str, seq: int, text: str
                    [(i, source, seq, seq) for i in ids if i not in open_spans])
 
 
-def fts_phrase(query: str) -> str:
-    """The query as one FTS5 phrase (its double quotes doubled): matched as a substring."""
-    return '"' + query.replace('"', '""') + '"'
+def fts_like(query: str) -> str:
+    """The query as the LIKE pattern the trigram index answers: its % and _ left as they are (the
+    index takes no ESCAPE), so it finds a superset of the lines holding the query, which instr()
+    then keeps to the exact ones."""
+    return "%" + query + "%"
 
 
 def like_pattern(query: str) -> str:
@@ -112,9 +125,12 @@ class SearchRecords:
                 [like_pattern(query), limit * LINES_READ]
         elif len(query) >= MIN_INDEXED:
             indexed = self._index_new_lines()
-            lines, params = ("SELECT rowid AS id FROM line_search WHERE line_search MATCH ? UNION ALL "
+            # the newest lines first from the index (it stops at the limit), then the ones not in it yet
+            lines, params = ("SELECT id FROM (SELECT rowid AS id FROM line_search WHERE text LIKE ? AND "
+                             "instr(lower(text), lower(?)) > 0 ORDER BY rowid DESC LIMIT ?) UNION ALL "
                              "SELECT id FROM text_lines WHERE id > ? AND instr(lower(text), lower(?)) > 0 "
-                             "ORDER BY id DESC LIMIT ?"), [fts_phrase(query), indexed, query, limit * LINES_READ]
+                             "ORDER BY id DESC LIMIT ?"), [fts_like(query), query, limit * LINES_READ, indexed, query,
+                                                           limit * LINES_READ]
         else:
             lines, params = ("SELECT id FROM text_lines WHERE instr(lower(text), lower(?)) > 0 ORDER BY id DESC "
                              "LIMIT ?"), [query, limit * LINES_READ]
