@@ -124,6 +124,7 @@ class Fetcher:
         self._clock = clock
         self._hosts: dict[str, _Host] = {}
         self._hosts_lock = threading.Lock()
+        self._transport = transport
         self._client = httpx.Client(transport=transport, timeout=httpx.Timeout(timeout), follow_redirects=False,
                                     headers={"User-Agent": user_agent, "Accept": ACCEPT})
 
@@ -257,7 +258,7 @@ class Fetcher:
             hop = _Hop(request=request, started=datetime.now(timezone.utc), t0=self._clock())
             with request_deadline(self._max_time) as deadline:
                 try:
-                    hop.response = self._client.send(request, stream=True)
+                    hop.response = self._exchange(request)
                     try:
                         hop.body, hop.error = self._read(hop.response, url, hop.t0)
                     finally:
@@ -275,6 +276,15 @@ class Fetcher:
                     hop.response, hop.body = None, b""
                     hop.error = f"could not read {url}: {_one_line(str(exc)) or type(exc).__name__}"
         return hop
+
+    def _exchange(self, request: httpx.Request) -> httpx.Response:
+        """Client.send(stream=True) without the layers redline leaves unused (auth, redirects, hooks,
+        a log line), 0.1 ms of a 304's 0.5 ms; cookies kept, the jar skipped when none is set."""
+        response = self._transport.handle_request(request)
+        response.request = request
+        if "set-cookie" in response.headers or "set-cookie2" in response.headers:
+            self._client.cookies.extract_cookies(response)
+        return response
 
     def _read(self, response: httpx.Response, url: httpx.URL, t0: float) -> tuple[bytes, str | None]:
         """The whole (decoded) body, or (b"", error) as soon as it is known to exceed
