@@ -162,7 +162,8 @@ def unchanged_record(result: FetchResult, *, revisit_of: RevisitOf | None = None
                    ("WARC-Target-URI", uri),
                    ("WARC-Profile", "http://netpreserve.org/warc/1.0/revisit/identical-payload-digest"),
                    ("WARC-Refers-To-Target-URI", revisit_of.uri),
-                   ("WARC-Refers-To-Date", _warc_date(revisit_of.date)), ("WARC-Payload-Digest", payload_digest(result.body))]
+                   ("WARC-Refers-To-Date", _warc_date(revisit_of.date)),
+                   ("WARC-Payload-Digest", payload_digest(result.body))]
     else:
         fields += [("WARC-Type", "response"), ("WARC-Record-ID", record_id), ("WARC-Target-URI", uri),
                    ("WARC-Payload-Digest", payload_digest(result.body))]
