@@ -209,6 +209,17 @@ def test_plain_get_sends_no_validators():
     assert "if-none-match" not in handler.seen[0].headers and "if-modified-since" not in handler.seen[0].headers
 
 
+def test_a_cookie_the_site_sets_is_sent_back_on_its_next_requests_only():
+    handler = serve(httpx.Response(200, headers={**HTML, "Set-Cookie": "session=s1; Path=/"}),
+                    httpx.Response(200, headers=HTML))
+    with make(handler) as fetcher:
+        fetcher.fetch(EN_URL)
+        fetcher.fetch(EN_URL)
+        fetcher.fetch("https://other.example.org/page.html")
+    first, again, other = (r.headers.get("cookie") for r in handler.seen)
+    assert (first, again, other) == (None, "session=s1", None)
+
+
 def test_redirects_are_recorded_with_absolute_urls_and_final_url_set():
     def handler(request: httpx.Request) -> httpx.Response:
         path = request.url.path

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import gzip
 import io
+from dataclasses import replace
 from datetime import datetime, timezone
 
+import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from redline.core.model import FetchResult
-from redline.store.warc import build_capture_warc
+from redline.store.warc import RevisitOf, build_capture_warc, unchanged_record
 
 
 def _types(data: bytes) -> list[str]:
@@ -41,3 +43,28 @@ def test_an_unchanged_check_without_its_request_record_is_one_small_response_rec
     assert _types(data) == ["response"] and (offset, length) == (0, len(data))
     full, *_ = build_capture_warc(_304())
     assert len(data) < len(full) - 200
+
+
+def _records(data: bytes) -> list[tuple[str, list[tuple[str, str]], bytes, bytes]]:
+    out = []
+    for r in ArchiveIterator(io.BytesIO(data), check_digests="raise"):
+        out.append((r.rec_type, r.rec_headers.headers, r.http_headers.to_bytes(), r.content_stream().read()))
+    return out
+
+
+@pytest.mark.parametrize("result, revisit_of", [
+    (_304(), None),
+    (replace(_304(), response_headers=(("ETag", '"abc"'), ("Content-Encoding", "gzip"), ("X-Name", "café"))),
+     None),
+    (replace(_304(), status=200, not_modified=False, body=b"<p>same</p>" * 50, final_url="http://a.example/t.html"),
+     RevisitOf("<urn:uuid:0b3c9a1e-4c2f-4a53-9f3d-2f1e5b0c7d11>", "http://a.example/s.html",
+               datetime(2026, 11, 1, tzinfo=timezone.utc))),
+])
+def test_the_record_of_an_unchanged_check_is_the_one_warcio_writes_with_valid_digests(result, revisit_of) -> None:
+    ours, record_id, revisit = unchanged_record(result, revisit_of=revisit_of)
+    theirs, _, _, their_id, their_revisit = build_capture_warc(result, revisit_of=revisit_of, request=False)
+    assert revisit == their_revisit == (revisit_of is not None)
+    mine = _records(ours)
+    assert [h for h in mine[0][1] if h[0] == "WARC-Record-ID"] == [("WARC-Record-ID", record_id)]
+    assert gzip.decompress(ours) == gzip.decompress(theirs).replace(their_id.encode(), record_id.encode())
+    assert len(mine) == 1 and abs(len(ours) - len(theirs)) <= 4  # the random ids gzip to a byte more or less

@@ -27,7 +27,7 @@ from redline.store.sqlite import Archive, PendingCheck, SourceState
 from redline.core.model import Health, SourceStatus
 from redline.core.errors import IndexConnectionLost, RedlineError
 from redline.core.model import FetchResult
-from redline.store.warc import RevisitOf, build_capture_warc, single_record
+from redline.store.warc import RevisitOf, single_record, unchanged_record
 
 DEFAULT_BATCH = 500
 
@@ -42,7 +42,7 @@ def pending_check(state: SourceState, result: FetchResult, *, run_id: str, revis
                   normalizer_version: int | None = None, profile_asked: str | None = None) -> PendingCheck:
     """The check of the source in `state` with its WARC record built: the 304 response, or a
     revisit of `revisit_of`."""
-    record, _, _, record_id, revisit = build_capture_warc(result, revisit_of=revisit_of, request=False)
+    record, record_id, revisit = unchanged_record(result, revisit_of=revisit_of)
     return PendingCheck(source=state.name, result=replace(result, body=b"", text=None), body_bytes=len(result.body),
                         run_id=run_id, record=record, record_id=record_id, revisit=revisit, raw_sha256=raw_sha256, text_sha256=text_sha256, profile=profile,
                         normalizer_version=normalizer_version, profile_asked=profile_asked,

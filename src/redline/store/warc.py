@@ -19,6 +19,7 @@ import base64
 import hashlib
 import io
 import json
+import uuid
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -150,6 +151,41 @@ def build_capture_warc(result: FetchResult, *, revisit_of: RevisitOf | None = No
         warc_content_type="application/warc-fields",
         warc_headers_dict={**date, "WARC-Concurrent-To": record_id}))
     return buf.getvalue(), offset, length, record_id, revisit
+
+
+_EMPTY_PAYLOAD = "sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ"   # payload_digest(b"")
+
+
+def unchanged_record(result: FetchResult, *, revisit_of: RevisitOf | None = None) -> tuple[bytes, str, bool]:
+    """(gzipped record, record id, is_revisit): the one record of an unchanged check, the 304
+    `response` or the `revisit` of `revisit_of`, as build_capture_warc(request=False) writes it
+    (the same headers in the same order, tested) in a sixth of its time: warcio made a writer, a
+    record builder and a gzip stream of 256 KB of deflate state per record. Its gzip member
+    uses a 4 KB window, plenty for a record of under 1 KB (the same size, tested)."""
+    uri = result.final_url or result.url
+    status = result.status or 0
+    headers = [(k, v) for k, v in result.response_headers if k.lower() not in _DROP_HEADERS]
+    headers.append(("Content-Length", str(len(result.body))))
+    http = StatusAndHeaders(f"{status} {_reason(status)}", headers, protocol=result.http_version).to_ascii_bytes()
+    record_id = f"<urn:uuid:{uuid.uuid4()}>"
+    fields = [("WARC-Date", _warc_date(result.fetched_at))]
+    if revisit_of is not None:
+        fields += [("WARC-Refers-To", revisit_of.record_id), ("WARC-Type", "revisit"), ("WARC-Record-ID", record_id),
+                   ("WARC-Target-URI", uri),
+                   ("WARC-Profile", "http://netpreserve.org/warc/1.0/revisit/identical-payload-digest"),
+                   ("WARC-Refers-To-Target-URI", revisit_of.uri),
+                   ("WARC-Refers-To-Date", _warc_date(revisit_of.date)),
+                   ("WARC-Payload-Digest", payload_digest(result.body))]
+    else:
+        fields += [("WARC-Type", "response"), ("WARC-Record-ID", record_id), ("WARC-Target-URI", uri),
+                   ("WARC-Payload-Digest", payload_digest(result.body))]
+    block = http if revisit_of is not None else http + result.body
+    fields += [("WARC-Block-Digest", payload_digest(block)), ("Content-Type", "application/http; msgtype=response"),
+               ("Content-Length", str(len(block)))]
+    head = "WARC/1.0\r\n" + "".join(f"{k}: {v}\r\n" for k, v in fields) + "\r\n"
+    gz = zlib.compressobj(9, zlib.DEFLATED, 16 + 12, 3)
+    data = gz.compress(head.encode("utf-8")) + gz.compress(block) + gz.compress(b"\r\n\r\n") + gz.flush()
+    return data, record_id, revisit_of is not None
 
 
 def read_payload(blobs: BlobStore, key: str, offset: int, length: int | None = None) -> bytes:
