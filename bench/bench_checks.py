@@ -159,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="redline-checks-"))
     site = Site(args.pages, work, 0.0)
     results: dict[str, list] = {}
+    load = [os.getloadavg()[0]]
     try:
         sources_file = work / "sources.toml"
         bench_site.write_registry(sources_file, site.base, args.pages)
@@ -189,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
                     print_profile(prof)
                     continue
                 results[backend] = run_cycles(backend, archive, sources, fetcher, site, args.repeats, measure)
+                load.append(os.getloadavg()[0])
                 if args.profile:
                     site.control("config", conditional=1)
                     prof = cProfile.Profile()
@@ -200,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         site.stop()
         shutil.rmtree(work, ignore_errors=True)
     print(f"{args.pages} pages on one loopback host, REDLINE_HOST_CONCURRENCY={args.concurrency}, "
-          f"REDLINE_HOST_DELAY=0, median of {args.repeats}\n")
+          f"REDLINE_HOST_DELAY=0, median of {args.repeats}; 1-minute load average {min(load):.1f} to "
+          f"{max(load):.1f} on {os.cpu_count()} cores\n")
     for backend, rows in results.items():
         if len(results) > 1:
             print(f"**{backend}** ({'SQLite + folder' if backend == 'folder' else 'PostgreSQL 15 + SeaweedFS S3'})\n")

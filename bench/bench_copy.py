@@ -73,10 +73,10 @@ def main() -> int:
     files = sum(a.count for a, _ in there.blobs.values())
     print(f"{args.sources:,} sources: {rows:,} rows, {files:,} blobs; verify errors in the source: "
           f"{len(own.errors)} (the bench's records are not whole WARC records; the copies must have as many)")
+    print("\n| direction | time | differences | verify errors |\n|---|---:|---:|---:|")
     for label, seconds, report in (("folder -> PostgreSQL + S3", forth, there), ("PostgreSQL + S3 -> folder", backward, back)):
         assert report.verify is not None
-        print(f"| {label} | {seconds:.1f} s | differences: {len(report.differences)} | "
-              f"verify errors: {len(report.verify.errors)} |")
+        print(f"| {label} | {seconds:.1f} s | {len(report.differences)} | {len(report.verify.errors)} |")
     return 0
 
 

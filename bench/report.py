@@ -14,6 +14,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import time
 from importlib import metadata
 from pathlib import Path
 
@@ -177,7 +178,10 @@ SCALE_SECTIONS = (
      "and the folder's files), then on the shared one (REDLINE_STORE on PostgreSQL 15, REDLINE_BLOBS on "
      "SeaweedFS S3, both started by the bench on loopback, fsync on), against the same loopback site. "
      "Growth per check: the folder's apparent bytes and files; the database's size, its rows (every "
-     "table), the WAL PostgreSQL wrote and the S3 objects added."),
+     "table), the WAL PostgreSQL wrote and the S3 objects added. The search index differs in when it is "
+     "made: on SQLite its trigrams are made at the first search after the cold cycle (a run's finish_cycle "
+     "does it at its end), on PostgreSQL the pg_trgm index is kept by each insert, inside the cold checks: "
+     "compare cold + first search."),
     ("One worker and two on the shared backend (issue 15)", "workers.md",
      "`.venv/bin/python bench/bench_workers.py --sources N --hosts 8 --repeats 3` (`make bench`: N = 2,000; "
      "`make bench-large`: N = 10,000). Each worker is a process running "
@@ -188,7 +192,8 @@ SCALE_SECTIONS = (
      "fixed cost per run (see \"The fixed cost of a run\" and \"A cycle under `redline serve`\"), the same "
      "with one worker or two, and a server on PostgreSQL with two workers (tests/e2e/test_workers.py) takes "
      "longer to start than the cycles measured here. Both workers run on this one 2-core machine, so two "
-     "workers share the cores one had: the ratio is a floor for two machines, not a forecast. "
+     "workers share the cores one had: the ratio is what this machine's spare CPU allowed, not a forecast "
+     "for two machines; the CPU per page is the figure that carries over. "
      "The politeness bound is what REDLINE_HOST_DELAY allows (hosts checked at once ÷ delay); CPU per page "
      "is each side's CPU time over the cycle ÷ N."),
     ("`redline store copy` (issue 15)", "copy.md",
@@ -197,11 +202,11 @@ SCALE_SECTIONS = (
 )
 
 
-def scale_sections(results: Path) -> list[str]:
+def scale_sections(results: Path, note: str = "") -> list[str]:
     md: list[str] = []
     for title, name, intro in SCALE_SECTIONS:
         path = results / name
-        md += [f"## {title}", "", intro, "",
+        md += [f"## {title}", "", intro + note, "",
                path.read_text(encoding="utf-8").rstrip() if path.exists() else "not measured in this run", ""]
     return md
 
@@ -252,7 +257,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.scale_only:
         out = Path(args.out)
-        out.write_text(splice(out.read_text(encoding="utf-8"), scale_sections(RESULTS)), encoding="utf-8")
+        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(max(p.stat().st_mtime for p in RESULTS.glob("*.md"))))
+        note = (f" This section: from runs of this bench alone (the last ended {when}), spliced in by "
+                "`bench/report.py --scale-only`, not from the run named at the top.")
+        out.write_text(splice(out.read_text(encoding="utf-8"), scale_sections(RESULTS, note)), encoding="utf-8")
         print(f"rewrote the shared backend's sections of {out}", file=sys.stderr)
         return 0
     doc = json.loads(Path(args.cycle).read_text())
