@@ -1,6 +1,7 @@
 """The checks alone: redline.monitor.check.check_batch in this process, without Prefect or the CLI.
 
     .venv/bin/python bench/bench_checks.py [--pages 1000] [--repeats 3] [--concurrency 2] [--profile]
+                                           [--backend folder|shared|both]
 
 Separates what a cycle costs per check from the fixed cost of a `redline run`
 (interpreter, imports, Prefect): a cold cycle first, then `--repeats` unchanged
@@ -9,6 +10,13 @@ answers switched off), each timed around check_batch only. Prints the median
 wall time per cycle and per check, and the archive bytes each unchanged check
 added (apparent: files plus the index's growth). `--profile` runs one more
 unchanged-304 cycle under cProfile and prints the top functions by own time.
+
+`--backend`: folder (the default: SQLite index.sqlite and the folder's files), shared
+(PostgreSQL 15 + SeaweedFS S3, started here by bench/shared_backend.py, fsync on: what
+REDLINE_STORE=postgresql://... REDLINE_BLOBS=s3://... runs on) or both, one after the other on
+the same site, with a table comparing them. On the shared backend the growth is the
+database's (pg_database_size), its rows (count(*) of every table), the WAL PostgreSQL wrote
+(pg_current_wal_lsn; the server is this bench's own) and the S3 objects added.
 """
 from __future__ import annotations
 
@@ -16,6 +24,8 @@ import argparse
 import cProfile
 import io
 import os
+from collections.abc import Callable
+from contextlib import ExitStack
 import pstats
 import shutil
 import sqlite3
@@ -27,6 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_cycle import Site, bench_site, folder_bytes, log  # noqa: E402
+from shared_backend import SharedBackend, shared_backend  # noqa: E402
 
 from redline.store.sqlite import Archive  # noqa: E402
 from redline.core.config import FetchSettings  # noqa: E402
@@ -51,11 +62,95 @@ def print_profile(prof: cProfile.Profile) -> None:
     print(out.getvalue())
 
 
+Growth = Callable[[], dict[str, float]]
+
+
+def folder_growth(root: Path) -> Growth:
+    def measure() -> dict[str, float]:
+        archive_bytes(root)   # checkpoints the write-ahead log
+        apparent, _, files = folder_bytes(root)
+        return {"bytes": apparent, "files": files}
+    return measure
+
+
+def shared_growth(backend: SharedBackend, archive: Archive) -> Growth:
+    import psycopg
+
+    def measure() -> dict[str, float]:
+        with psycopg.connect(backend.store, autocommit=True) as conn:
+            tables = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+            rows = sum(conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables)
+            wal = conn.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')").fetchone()[0]
+        return {"bytes": backend.database_bytes(), "rows": int(rows), "wal": float(wal),
+                "objects": len(archive.blobs.list(""))}
+    return measure
+
+
+def delta(after: dict[str, float], before: dict[str, float], n: int) -> dict[str, float]:
+    """Per-check growth between two measurements."""
+    return {k: (after[k] - before[k]) / n for k in after}
+
+
+def run_cycles(label: str, archive: Archive, sources: list, fetcher, site: Site, repeats: int,
+               measure: Growth) -> list[tuple[str, float, float, dict[str, float]]]:
+    """A cold cycle, the first search, `repeats` unchanged-304 and unchanged-200 cycles: rows of
+    (cycle, median wall s, ms per check, median growth per check)."""
+    n = len(sources)
+
+    def cycle(name: str) -> float:
+        started = time.perf_counter()
+        outcomes = check_batch(sources, archive=archive, fetcher=fetcher, run_id=f"{label}-{name}")
+        wall = time.perf_counter() - started
+        errors = [o.error for o in outcomes if o.error]
+        if errors:
+            log(f"{label} {name}: {len(errors)} errors, e.g. {errors[0]}")
+        return wall
+
+    site.control("config", conditional=1)
+    before = measure()
+    cold = cycle("cold")
+    after = measure()
+    log(f"{label} cold: {cold:.2f} s, {1000 * cold / n:.2f} ms a page")
+    rows = [("cold", cold, 1000 * cold / n, delta(after, before, n))]
+    started = time.perf_counter()
+    archive.search_lines("cyberspace")   # indexes the trigrams of the cold cycle's lines first
+    searched = time.perf_counter() - started
+    before, after = after, measure()
+    rows.append(("first search after it", searched, 1000 * searched / n, delta(after, before, n)))
+    for conditional in (1, 0):
+        site.control("config", conditional=conditional)
+        walls, grown = [], []
+        for rep in range(repeats):
+            before = measure()
+            walls.append(cycle(f"c{conditional}-{rep}"))
+            grown.append(delta(measure(), before, n))
+        wall = statistics.median(walls)
+        rows.append((("unchanged-304" if conditional else "unchanged-200"), wall, 1000 * wall / n,
+                     {k: statistics.median(g[k] for g in grown) for k in grown[0]}))
+    return rows
+
+
+def ratio_rows(folder: list, shared: list) -> list[str]:
+    """The comparison table: per check on each backend and shared / folder."""
+    out = ["| cycle | folder (SQLite + folder) | shared (PostgreSQL + S3) | shared ÷ folder |", "|---|---:|---:|---:|"]
+    for (label, _, per_f, _), (_, _, per_s, _) in zip(folder, shared):
+        out.append(f"| {label} | {per_f:.2f} ms | {per_s:.2f} ms | {per_s / per_f:.2f}× |")
+    return out
+
+
+def growth_cells(grown: dict[str, float]) -> str:
+    if "rows" not in grown:
+        return f"{grown['bytes']:,.0f} B | {grown['files']:.3f} files"
+    return (f"{grown['bytes']:,.0f} B in the database | {grown['rows']:.2f} rows, {grown['wal']:,.0f} B of WAL, "
+            f"{grown['objects']:.3f} S3 objects")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--backend", choices=("folder", "shared", "both"), default="folder")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--profile-cold", action="store_true", help="run the cold cycle under cProfile")
     parser.add_argument("--no-fsync", action="store_true", help="to apportion the cost of durability only: no fsync "
@@ -63,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="redline-checks-"))
     site = Site(args.pages, work, 0.0)
+    results: dict[str, list] = {}
+    load = [os.getloadavg()[0]]
     try:
         sources_file = work / "sources.toml"
         bench_site.write_registry(sources_file, site.base, args.pages)
@@ -71,58 +168,52 @@ def main(argv: list[str] | None = None) -> int:
                                            "REDLINE_HOST_CONCURRENCY": str(args.concurrency)})
         if args.no_fsync:
             os.fsync = lambda fd: None
-        with Archive(work / "archive", durable=not args.no_fsync) as archive, make_fetcher(settings) as fetcher:
-            prepare_archive(archive, registry)
-            sources = registry.statements()
-
-            def cycle(label: str) -> float:
-                started = time.perf_counter()
-                outcomes = check_batch(sources, archive=archive, fetcher=fetcher, run_id=label)
-                wall = time.perf_counter() - started
-                errors = [o.error for o in outcomes if o.error]
-                if errors:
-                    log(f"{label}: {len(errors)} errors, e.g. {errors[0]}")
-                return wall
-
-            if args.profile_cold:
-                prof = cProfile.Profile()
-                prof.enable()
-            cold = cycle("cold")
-            log(f"cold: {cold:.2f} s, {1000 * cold / len(sources):.2f} ms a page")
-            if args.profile_cold:
-                prof.disable()
-                print_profile(prof)
-            rows = [("cold", cold, 1000 * cold / len(sources), archive_bytes(archive.root) / len(sources))]
-            started = time.perf_counter()
-            archive.search_lines("cyberspace")   # indexes the trigrams of the cold cycle's lines first
-            searched = time.perf_counter() - started
-            rows.append(("first search after it", searched, 1000 * searched / len(sources),
-                         archive_bytes(archive.root) / len(sources) - rows[0][3]))
-            for conditional in (1, 0):
-                site.control("config", conditional=conditional)
-                walls, grown = [], []
-                for rep in range(args.repeats):
-                    before = archive_bytes(archive.root)
-                    walls.append(cycle(f"c{conditional}-{rep}"))
-                    grown.append((archive_bytes(archive.root) - before) / len(sources))
-                wall = statistics.median(walls)
-                rows.append((("unchanged-304" if conditional else "unchanged-200"), wall,
-                             1000 * wall / len(sources), statistics.median(grown)))
-            if args.profile:
-                site.control("config", conditional=1)
-                prof = cProfile.Profile()
-                prof.enable()
-                cycle("profiled")
-                prof.disable()
-                print_profile(prof)
+        backends = ("folder", "shared") if args.backend == "both" else (args.backend,)
+        for backend in backends:
+            with ExitStack() as stack:
+                root = work / f"archive-{backend}"
+                if backend == "shared":
+                    shared = stack.enter_context(shared_backend(work))
+                    archive = stack.enter_context(Archive(root, store=shared.store, blobs=shared.blobs))
+                    measure = shared_growth(shared, archive)
+                else:
+                    archive = stack.enter_context(Archive(root, durable=not args.no_fsync, store="", blobs=""))
+                    measure = folder_growth(root)
+                fetcher = stack.enter_context(make_fetcher(settings))
+                prepare_archive(archive, registry)
+                sources = registry.statements()
+                if args.profile_cold:
+                    prof = cProfile.Profile()
+                    prof.enable()
+                    check_batch(sources, archive=archive, fetcher=fetcher, run_id="profiled-cold")
+                    prof.disable()
+                    print_profile(prof)
+                    continue
+                results[backend] = run_cycles(backend, archive, sources, fetcher, site, args.repeats, measure)
+                load.append(os.getloadavg()[0])
+                if args.profile:
+                    site.control("config", conditional=1)
+                    prof = cProfile.Profile()
+                    prof.enable()
+                    check_batch(sources, archive=archive, fetcher=fetcher, run_id="profiled")
+                    prof.disable()
+                    print_profile(prof)
     finally:
         site.stop()
         shutil.rmtree(work, ignore_errors=True)
-    print(f"{args.pages} pages, REDLINE_HOST_CONCURRENCY={args.concurrency}, median of {args.repeats}\n")
-    print("| cycle | wall | per check | archive bytes per check |")
-    print("|---|---:|---:|---:|")
-    for label, wall, per, grown in rows:
-        print(f"| {label} | {wall:.2f} s | {per:.2f} ms | {grown:,.0f} B |")
+    print(f"{args.pages} pages on one loopback host, REDLINE_HOST_CONCURRENCY={args.concurrency}, "
+          f"REDLINE_HOST_DELAY=0, median of {args.repeats}; 1-minute load average {min(load):.1f} to "
+          f"{max(load):.1f} on {os.cpu_count()} cores\n")
+    for backend, rows in results.items():
+        if len(results) > 1:
+            print(f"**{backend}** ({'SQLite + folder' if backend == 'folder' else 'PostgreSQL 15 + SeaweedFS S3'})\n")
+        print("| cycle | wall | per check | growth per check | |")
+        print("|---|---:|---:|---:|---|")
+        for label, wall, per, grown in rows:
+            print(f"| {label} | {wall:.2f} s | {per:.2f} ms | {growth_cells(grown)} |")
+        print()
+    if len(results) == 2:
+        print("\n".join(ratio_rows(results["folder"], results["shared"])))
     return 0
 
 

@@ -1,7 +1,7 @@
 """The cost of `redline store copy`: a folder archive of `--sources` sources (each: a baseline, a
 check with a change, an alert and its delivery, a plain check, an unchanged check in a batch)
 copied to PostgreSQL 15 + SeaweedFS and back to a new folder, both started here as the tests
-start them. Timed around copy_archive (the copy, the comparison of both sides, the verify).
+start them (bench/shared_backend.py). Timed around copy_archive (the copy, the comparison of both sides, the verify).
 
     .venv/bin/python bench/bench_copy.py [--sources 2000]
 """
@@ -15,11 +15,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 from bench_store import BATCH, fetched  # noqa: E402
-from support.pgserver import PgServer  # noqa: E402
-from support.seaweed import start_seaweed, weed_binary  # noqa: E402
+from shared_backend import shared_backend, why_not  # noqa: E402
 
 from redline.core.model import Source  # noqa: E402
 from redline.store.blobs import FolderBlobs  # noqa: E402
@@ -53,20 +51,17 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sources", type=int, default=2000)
     args = ap.parse_args()
-    binary = weed_binary()
-    if binary is None:
-        print("bench_copy: the `weed` binary is missing (`make venv` installs it)")
+    if why_not():
+        print(f"bench_copy: {why_not()}")
         return 1
     with tempfile.TemporaryDirectory(prefix="redline-bench-copy-") as tmp:
         tmp_path = Path(tmp)
-        server, seaweed = PgServer(durable=True).start(), start_seaweed(tmp_path / "seaweed", binary)
-        try:
-            os.environ.update(seaweed.env())
+        with shared_backend(tmp_path) as backend:
             for name in ("REDLINE_STORE", "REDLINE_BLOBS"):
                 os.environ.pop(name, None)
             make_archive(tmp_path / "folder", args.sources)
             own = verify_archive(tmp_path / "folder", store="", blobs=FolderBlobs(tmp_path / "folder"))
-            url, blobs = server.new_database(), seaweed.url("bench")
+            url, blobs = backend.store, backend.blobs
             start = time.perf_counter()
             there = copy_archive(tmp_path / "folder", tmp_path / "shared", dest_store=url, blobs=blobs)
             forth = time.perf_counter() - start
@@ -74,17 +69,14 @@ def main() -> int:
             start = time.perf_counter()
             back = copy_archive(tmp_path / "shared", tmp_path / "back", dest_store=None)
             backward = time.perf_counter() - start
-        finally:
-            seaweed.stop()
-            server.stop()
     rows = sum(a.count for a, _ in there.tables.values())
     files = sum(a.count for a, _ in there.blobs.values())
     print(f"{args.sources:,} sources: {rows:,} rows, {files:,} blobs; verify errors in the source: "
           f"{len(own.errors)} (the bench's records are not whole WARC records; the copies must have as many)")
+    print("\n| direction | time | differences | verify errors |\n|---|---:|---:|---:|")
     for label, seconds, report in (("folder -> PostgreSQL + S3", forth, there), ("PostgreSQL + S3 -> folder", backward, back)):
         assert report.verify is not None
-        print(f"| {label} | {seconds:.1f} s | differences: {len(report.differences)} | "
-              f"verify errors: {len(report.verify.errors)} |")
+        print(f"| {label} | {seconds:.1f} s | {len(report.differences)} | {len(report.verify.errors)} |")
     return 0
 
 

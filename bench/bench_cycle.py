@@ -188,19 +188,20 @@ class PrefectServer:
 
 
 class Site:
-    def __init__(self, n: int, work: Path, latency: float) -> None:
+    def __init__(self, n: int, work: Path, latency: float, *, bind: str = "127.0.0.1") -> None:
         self.n = n
-        ready = work / f"site-{n}.url"
+        name = f"site-{n}" if bind == "127.0.0.1" else f"site-{bind}-{n}"
+        ready = work / f"{name}.url"
         ready.unlink(missing_ok=True)
         started = time.perf_counter()
-        self.log = open(work / f"site-{n}.log", "wb")
+        self.log = open(work / f"{name}.log", "wb")
         self.proc = subprocess.Popen(
             [sys.executable, str(PROJECT / "bench" / "site.py"), "--pages", str(n), "--latency", str(latency),
-             "--ready-file", str(ready), "--max-seconds", str(6 * 3600)],
+             "--bind", bind, "--ready-file", str(ready), "--max-seconds", str(6 * 3600)],
             stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         while not ready.exists() or not ready.read_text():
             if self.proc.poll() is not None:
-                raise SystemExit(f"the site did not start; see {work / f'site-{n}.log'}")
+                raise SystemExit(f"the site did not start; see {work / f'{name}.log'}")
             time.sleep(0.1)
         self.base = ready.read_text().strip()
         self.build_seconds = time.perf_counter() - started

@@ -14,6 +14,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import time
 from importlib import metadata
 from pathlib import Path
 
@@ -169,6 +170,73 @@ def targets(doc: dict) -> list[str]:
     return rows
 
 
+# The shared backend's sections (issue 15): (title, results file, what ran)
+SCALE_SECTIONS = (
+    ("Check cost: folder backend and shared backend (issue 15)", "backends.md",
+     "`.venv/bin/python bench/bench_checks.py --pages 1000 --repeats 3 --backend both`: "
+     "redline.monitor.check.check_batch timed in one process on the folder backend (SQLite index.sqlite "
+     "and the folder's files), then on the shared one (REDLINE_STORE on PostgreSQL 15, REDLINE_BLOBS on "
+     "SeaweedFS S3, both started by the bench on loopback, fsync on), against the same loopback site. "
+     "Growth per check: the folder's apparent bytes and files; the database's size, its rows (every "
+     "table), the WAL PostgreSQL wrote and the S3 objects added. The search index differs in when it is "
+     "made: on SQLite its trigrams are made at the first search after the cold cycle (a run's finish_cycle "
+     "does it at its end), on PostgreSQL the pg_trgm index is kept by each insert, inside the cold checks: "
+     "compare cold + first search."),
+    ("One worker and two on the shared backend (issue 15)", "workers.md",
+     "`.venv/bin/python bench/bench_workers.py --sources N --hosts 8 --repeats 3` (`make bench`: N = 2,000; "
+     "`make bench-large`: N = 10,000). Each worker is a process running "
+     "redline.monitor.cycle.run_cycle, the function the `monitor` flow calls on a Prefect worker, with each "
+     "host's batch on 4 threads as the flow's task runner runs its check-host tasks, its own archive folder, "
+     "and its share of the sources by tag (every other host: shard-0, shard-1), against one PostgreSQL "
+     "index and one S3 bucket. Prefect's server and workers are left out on purpose: what they add is a "
+     "fixed cost per run (see \"The fixed cost of a run\" and \"A cycle under `redline serve`\"), the same "
+     "with one worker or two, and a server on PostgreSQL with two workers (tests/e2e/test_workers.py) takes "
+     "longer to start than the cycles measured here. Both workers run on this one 2-core machine, so two "
+     "workers share the cores one had: the ratio is what this machine's spare CPU allowed, not a forecast "
+     "for two machines; the CPU per page is the figure that carries over. "
+     "The politeness bound is what REDLINE_HOST_DELAY allows (hosts checked at once ÷ delay); CPU per page "
+     "is each side's CPU time over the cycle ÷ N."),
+    ("`redline store copy` (issue 15)", "copy.md",
+     "`.venv/bin/python bench/bench_copy.py --sources 2000`: a folder archive copied to PostgreSQL 15 + "
+     "SeaweedFS and back, timed around copy_archive (copy, comparison, verify)."),
+)
+
+
+def scale_sections(results: Path, note: str = "") -> list[str]:
+    md: list[str] = []
+    for title, name, intro in SCALE_SECTIONS:
+        path = results / name
+        md += [f"## {title}", "", intro + note, "",
+               path.read_text(encoding="utf-8").rstrip() if path.exists() else "not measured in this run", ""]
+    return md
+
+
+def splice(doc: str, sections: list[str]) -> str:
+    """`doc` with each "## title" block of `sections` replaced (or appended when it is not there)."""
+    blocks: dict[str, str] = {}
+    title = None
+    for line in sections:
+        if line.startswith("## "):
+            title = line
+            blocks[title] = ""
+        if title is not None:
+            blocks[title] += line + "\n"
+    lines, out, skipping = doc.splitlines(), [], False
+    for line in lines:
+        if line.startswith("## "):
+            skipping = line in blocks
+            if skipping:
+                out.append(blocks.pop(line).rstrip("\n"))
+                out.append("")
+                continue
+        if not skipping:
+            out.append(line)
+    text = "\n".join(out).rstrip("\n") + "\n"
+    for block in blocks.values():
+        text += "\n" + block.rstrip("\n") + "\n"
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cycle", default=str(RESULTS / "cycle.json"))
@@ -183,7 +251,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--analysis", default=str(PROJECT / "bench" / "analysis.md"))
     parser.add_argument("--command", default="make bench")
     parser.add_argument("--out", default=str(PROJECT / "BENCHMARKS.md"))
+    parser.add_argument("--scale-only", action="store_true", help="rewrite only the shared backend's sections of "
+                        "an existing BENCHMARKS.md (after running bench_checks --backend both, bench_workers, "
+                        "bench_copy alone)")
     args = parser.parse_args(argv)
+    if args.scale_only:
+        out = Path(args.out)
+        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(max(p.stat().st_mtime for p in RESULTS.glob("*.md"))))
+        note = (f" This section: from runs of this bench alone (the last ended {when}), spliced in by "
+                "`bench/report.py --scale-only`, not from the run named at the top.")
+        out.write_text(splice(out.read_text(encoding="utf-8"), scale_sections(RESULTS, note)), encoding="utf-8")
+        print(f"rewrote the shared backend's sections of {out}", file=sys.stderr)
+        return 0
     doc = json.loads(Path(args.cycle).read_text())
     sizes = ", ".join(f"{s['n']:,} ({s['repeats']} repeat{'s' if s['repeats'] != 1 else ''})"
                       for s in doc["sizes"])
@@ -221,7 +300,9 @@ def main(argv: list[str] | None = None) -> int:
            "- phrases: `.venv/bin/python bench/bench_phrases.py` (20,000 generated versions with their texts, "
            "the seed watch list)",
            "- index backends: `.venv/bin/python bench/bench_store.py --checks 1000 --repeats 3` (the store calls "
-           "of a check on SQLite and on PostgreSQL 15, started by the benchmark)", "",
+           "of a check on SQLite and on PostgreSQL 15, started by the benchmark)",
+           "- the shared backend (issue 15): `bench/bench_checks.py --backend both`, `bench/bench_workers.py`, "
+           "`bench/bench_copy.py` (each in its section at the end)", "",
            "What runs, per repeat, from empty state, each tool as a subprocess (wall time from process start "
            "to exit, peak RSS from `wait4`):", "",
            "- **site** (bench/site.py, its own process, asyncio, keep-alive): N pages of about 30 KB in the "
@@ -252,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
                         ("Index backends: SQLite and PostgreSQL", Path(args.store))):
         md += [f"## {title}", ""]
         md += [path.read_text(encoding="utf-8").rstrip() if path.exists() else "not measured in this run", ""]
+    md += scale_sections(RESULTS)
     Path(args.out).write_text("\n".join(md), encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)
     return 0

@@ -1,6 +1,6 @@
 """A loopback site of N statement pages for the cycle benchmarks.
 
-    .venv/bin/python bench/site.py --pages 1000 [--port 0] [--latency 0] [--no-conditional]
+    .venv/bin/python bench/site.py --pages 1000 [--port 0] [--bind 127.0.0.1] [--latency 0] [--no-conditional]
 
 Pages are built with redline.demo.pages.seed_page in the three real MFA templates
 (mfa_en_legacy, mfa_en_2024, mfa_zh; one page in three each), with synthetic
@@ -240,9 +240,9 @@ async def serve(args: argparse.Namespace) -> None:
     started = time.monotonic()
     pages = Pages(args.pages, seed=args.seed)
     server = Server(pages, conditional=not args.no_conditional, latency=args.latency)
-    srv = await asyncio.start_server(server.handle, "127.0.0.1", args.port, backlog=1024, limit=1 << 16)
+    srv = await asyncio.start_server(server.handle, args.bind, args.port, backlog=1024, limit=1 << 16)
     port = srv.sockets[0].getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
+    base = f"http://{args.bind}:{port}"
     print(f"{base} serving {args.pages} pages (built in {time.monotonic() - started:.1f} s)", flush=True)
     if args.ready_file:
         Path(args.ready_file).write_text(base)
@@ -259,19 +259,35 @@ async def serve(args: argparse.Namespace) -> None:
 
 def write_registry(path: Path, base_url: str, n: int) -> None:
     """A sources file of n statements on the loopback site (profiles named, no baselines)."""
+    path.write_text(registry_text([(base_url, n)]), encoding="utf-8")
+
+
+def registry_text(sites: list[tuple[str, int]], *, shards: int = 0) -> str:
+    """The sources file of n statements on each (base URL, n) site; names bench-<i> on the first
+    site, bench-<k>-<i> on the k-th after it. `shards`: the k-th site's sources also carry the tag
+    shard-<k mod shards> (a worker's share of the hosts)."""
     lines = ["# written by bench/site.py: loopback statement pages for the benchmarks", "version = 1", ""]
+    for k, (base_url, n) in enumerate(sites):
+        tags = ("bench", f"shard-{k % shards}") if shards else ("bench",)
+        lines += source_entries(base_url, n, "bench-" if k == 0 else f"bench-{k}-", tags)
+    return "\n".join(lines)
+
+
+def source_entries(base_url: str, n: int, prefix: str, tags: tuple[str, ...] = ("bench",)) -> list[str]:
+    lines = []
     for i in range(n):
         t = template_of(i)
-        lines += ["[[source]]", f'name = "bench-{i:05d}"', f'url = "{base_url}{page_path(i)}"',
+        lines += ["[[source]]", f'name = "{prefix}{i:05d}"', f'url = "{base_url}{page_path(i)}"',
                   f'title = "Bench statement {i}"', 'date = "2024-05-17 19:30"',
-                  f'language = "{LANGUAGE[t]}"', f'profile = "{t}"', 'tags = ["bench"]', ""]
-    path.write_text("\n".join(lines), encoding="utf-8")
+                  f'language = "{LANGUAGE[t]}"', f'profile = "{t}"', f"tags = {list(tags)!r}".replace("'", '"'), ""]
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=100)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--bind", default="127.0.0.1", help="a loopback address: 127.0.0.2 is another host")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
     parser.add_argument("--no-conditional", action="store_true", help="no ETag/Last-Modified, never 304")
     parser.add_argument("--seed", type=int, default=2024)
