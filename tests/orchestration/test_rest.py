@@ -10,7 +10,11 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
+
+from redline.core.errors import RedlineError
+from redline.orchestration import rest
 
 RUN_ID = "7d3c1a52-0000-4000-8000-000000000001"
 DEPLOYMENT_ID = "7d3c1a52-0000-4000-8000-0000000000d1"
@@ -143,3 +147,36 @@ def test_run_under_serve_hands_the_cycle_over_instead_of_starting_prefect_even_i
     assert "redline serve is running for this archive" in r.stdout and "prefect imported: False" in r.stdout
     [body] = fake.created   # the 503 retried, once
     assert body["parameters"] == {"tags": [stack.registry.statements()[0].tags[0]]} and fake.busy == 0
+
+
+def _flaky_client(failures: int) -> tuple[httpx.Client, list[str]]:
+    asked: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(request.method)
+        if len(asked) <= failures:
+            raise httpx.ReadTimeout("timed out", request=request)
+        return httpx.Response(200, json={"state": {"type": "COMPLETED", "name": "Completed"}})
+    return httpx.Client(base_url="http://127.0.0.1:9/api/", transport=httpx.MockTransport(handler)), asked
+
+
+def test_a_state_read_that_times_out_is_asked_again_so_a_slow_server_does_not_end_the_wait(monkeypatch) -> None:
+    monkeypatch.setattr(rest, "RETRY_DELAYS", (0.0, 0.0, 0.0))
+    client, asked = _flaky_client(failures=2)
+    assert rest.read_state(client, "run-1").completed and asked == ["GET"] * 3
+
+
+def test_a_write_that_times_out_is_not_sent_twice_and_says_so_in_one_line(monkeypatch) -> None:
+    monkeypatch.setattr(rest, "RETRY_DELAYS", (0.0, 0.0, 0.0))
+    client, asked = _flaky_client(failures=1)
+    with pytest.raises(RedlineError, match="did not answer POST flow_runs in time"):
+        rest._call(client, "POST", "flow_runs", json={})
+    assert asked == ["POST"]
+
+
+def test_a_read_that_never_answers_ends_in_one_line_after_the_retries(monkeypatch) -> None:
+    monkeypatch.setattr(rest, "RETRY_DELAYS", (0.0, 0.0))
+    client, asked = _flaky_client(failures=99)
+    with pytest.raises(RedlineError, match="is `redline serve` still running"):
+        rest.read_state(client, "run-1")
+    assert asked == ["GET"] * 3

@@ -47,10 +47,18 @@ RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 4.0)
 
 
 def _call(client: httpx.Client, method: str, path: str, *, expect: tuple[int, ...] = (), **kwargs) -> httpx.Response:
-    """One API call, retried on a busy server; a failure is one RedlineError line."""
+    """One API call, retried on a busy server; a failure is one RedlineError line. A read that
+    times out is asked again (a loaded SQLite server can take over 30 s to answer); a write is
+    not, since the server may have done it."""
     for delay in (*RETRY_DELAYS, None):
         try:
             response = client.request(method, path, **kwargs)
+        except httpx.TimeoutException as exc:
+            if method != "GET" or delay is None:
+                raise RedlineError(f"the Prefect API at {client.base_url} did not answer {method} {path} in "
+                                   f"time ({exc or type(exc).__name__}); is `redline serve` still running?") from None
+            time.sleep(delay)
+            continue
         except httpx.HTTPError as exc:
             raise RedlineError(f"the Prefect API at {client.base_url} did not answer ({exc}); "
                                "is `redline serve` still running?") from None
