@@ -28,8 +28,10 @@ demo: venv
 serve: venv
 	$(BIN)/redline serve --browse
 
+# On 2 workers (pytest-xdist), a file's tests on one worker (--dist loadfile: module fixtures such as
+# test_workers' cluster start once); each worker starts its own PostgreSQL and SeaweedFS.
 test: venv pywb
-	$(BIN)/pytest -q --durations=15
+	$(BIN)/pytest -q --durations=15 -n 2 --dist loadfile
 
 # The inner loop: everything but the slow and whole-stack tests.
 test-fast: venv

@@ -1,4 +1,4 @@
-"""Old (BeautifulSoup, text.normalize_bs4) vs new (lxml, text.normalize) normalizer: median ms per page.
+"""Old (BeautifulSoup, bench/normalize_bs4.py) vs new (lxml, text.normalize) normalizer: median ms per page.
 
     .venv/bin/python bench/bench_normalize.py [--repeat 7]
 
@@ -11,8 +11,8 @@ import statistics
 import time
 from pathlib import Path
 
+import normalize_bs4 as old   # bench/, beside this script
 from redline.text import normalize as new
-from redline.text import normalize_bs4 as old
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
 

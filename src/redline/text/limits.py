@@ -1,21 +1,17 @@
 """How much page the normalizer reads: a cap on elements (memory) and on nesting depth (time). Pure.
 
-A parsed element costs about 1.2 KB in BeautifulSoup: a page of 200,000 sibling elements took a run
-to 361 MB (ordinary pages: about 115 MB), so the tags are counted on the text before it is parsed.
+A parsed element cost about 1.2 KB in BeautifulSoup (the reader before lxml): a page of 200,000 sibling
+elements took a run to 361 MB (ordinary pages: about 115 MB), so the tags are counted on the text before it is parsed.
 Normalizing is linear in the page, and the depth cap bounds what is left of any walk up the tree.
 Real pages have a few thousand elements, nested a few dozen deep; a listing of 10,000 links about 30,000.
 """
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from redline.core.errors import PageTooLarge
 
-if TYPE_CHECKING:
-    from bs4 import BeautifulSoup
-
-__all__ = ["MAX_ELEMENTS", "MAX_DEPTH", "check_markup", "check_tree", "refuse_depth"]
+__all__ = ["MAX_ELEMENTS", "MAX_DEPTH", "check_markup", "refuse_depth"]
 
 MAX_ELEMENTS = 50_000   # start tags in a page (~60 MB parsed, ~4 s to normalize)
 MAX_DEPTH = 10_000      # elements inside one another (5,000 levels: 0.6 s)
@@ -39,16 +35,3 @@ def check_markup(html: str, *, url: str | None = None, max_elements: int = MAX_E
 def refuse_depth(url: str | None, max_depth: int = MAX_DEPTH) -> PageTooLarge:
     """The error for a page whose elements nest deeper than `max_depth`."""
     return _refuse(url, f"elements nested more than {max_depth:,} deep")
-
-
-def check_tree(soup: BeautifulSoup, *, url: str | None = None, max_depth: int = MAX_DEPTH) -> None:
-    """PageTooLarge when elements nest deeper than `max_depth` (one walk, in document order)."""
-    from bs4 import Tag  # only the BeautifulSoup reader (text.normalize_bs4) has a soup to check
-
-    depth: dict[int, int] = {id(soup): 0}
-    for el in soup.descendants:
-        if isinstance(el, Tag):
-            d = depth[id(el.parent)] + 1
-            if d > max_depth:
-                raise refuse_depth(url, max_depth)
-            depth[id(el)] = d

@@ -1,8 +1,8 @@
 """The normalizer's rules that need no HTML tree: line rules, page-chrome lines, the tag vocabulary, and
 the choices made from counts (which profile fits, which block is the article, which page is a placeholder).
 
-Both HTML readers use them: ``text.normalize`` (lxml, the one in use) and ``text.normalize_bs4`` (its
-BeautifulSoup predecessor, kept as the parity test's reference). Pure: no I/O.
+``text.normalize`` (lxml) uses them, and so does its BeautifulSoup predecessor, bench/normalize_bs4.py
+(kept for bench/bench_normalize.py's old-vs-new timing only). Pure: no I/O.
 """
 from __future__ import annotations
 
