@@ -65,10 +65,10 @@ $(BENCH_STAMP): requirements-bench.lock
 bench-env: $(BENCH_STAMP)
 
 bench: venv bench-env
-	$(BIN)/python bench/run.py --sizes 100,1000 --repeats 5,3 --workers-sources 2000 --command "make bench"
+	$(BIN)/python bench/run.py --sizes 100,1000 --repeats 5,3 --workers-sources 10000 --workers-repeats 1 --command "make bench"
 
 bench-large: venv bench-env
-	$(BIN)/python bench/run.py --sizes 100,1000,10000 --repeats 5,3,1 --workers-sources 10000 --command "make bench-large"
+	$(BIN)/python bench/run.py --sizes 100,1000,10000 --repeats 5,3,1 --workers-sources 10000 --workers-repeats 3 --command "make bench-large"
 
 # Re-resolve the lock after changing pyproject.toml dependencies.
 lock:

@@ -1,8 +1,8 @@
 """The benchmark suite: cycles, the fixed cost of a run, served vs one-shot, the checks alone, diff, browse
 view, the shared backend (check cost, one worker vs two, store copy); then BENCHMARKS.md.
 
-    .venv/bin/python bench/run.py --sizes 100,1000 --repeats 5,3 --workers-sources 2000      (make bench)
-    .venv/bin/python bench/run.py --sizes 100,1000,10000 --repeats 5,3,1 --workers-sources 10000   (make bench-large)
+    .venv/bin/python bench/run.py --sizes 100,1000 --repeats 5,3 --workers-sources 10000 --workers-repeats 1   (make bench)
+    .venv/bin/python bench/run.py --sizes 100,1000,10000 --repeats 5,3,1 --workers-sources 10000 --workers-repeats 3   (make bench-large)
 
 Each step writes its results under bench/results/ (ignored by git); bench/report.py
 then writes BENCHMARKS.md from them and bench/analysis.md.
@@ -42,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", default="5,3")
     parser.add_argument("--concurrency", default="2", help="REDLINE_HOST_CONCURRENCY (its default) and floor threads")
     parser.add_argument("--diff-runs", default="5")
-    parser.add_argument("--workers-sources", default="2000", help="sources of the one-worker-vs-two bench")
+    parser.add_argument("--workers-sources", default="10000", help="sources of the one-worker-vs-two bench")
+    parser.add_argument("--workers-repeats", default="1", help="repeats of the one-worker-vs-two bench")
     parser.add_argument("--command", default="make bench", help="how this run was started (for the report)")
     args = parser.parse_args(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
                          "--concurrency", args.concurrency], out=RESULTS / "backends.md", timeout=1800) != 0:
         failed = 1
     if step("workers", [py, "bench/bench_workers.py", "--sources", args.workers_sources, "--hosts", "8",
-                        "--repeats", "3"], out=RESULTS / "workers.md", timeout=3600) != 0:
+                        "--repeats", args.workers_repeats], out=RESULTS / "workers.md", timeout=3600) != 0:
         failed = 1
     if step("copy", [py, "bench/bench_copy.py", "--sources", "2000"], out=RESULTS / "copy.md", timeout=1800) != 0:
         failed = 1
