@@ -194,9 +194,15 @@ def zh_negators(text: str) -> Counter[str]:
     return _counted(_ZH_NEG, text)
 
 
+# a one-character modal is the short form of its two-character word (应 of 应当, 须 of 必须): one modal,
+# so 应 -> 应当 is wording, not a change of commitment (as "won't" is "will")
+ZH_MODAL_SHORT = {"应": "应当", "须": "必须", "需": "需要", "愿": "愿意", "能": "能够", "可": "可以", "将": "将会"}
+
+
 def zh_modals(text: str) -> Counter[str]:
-    """Chinese modal words in text, compounds like 会议 or 重要 left out; 不能/不会 are modals here."""
-    return _counted(_ZH_MOD, text)
+    """Chinese modal words in text, compounds like 会议 or 重要 left out; 不能/不会 are modals here;
+    a short form counted as its full word (ZH_MODAL_SHORT)."""
+    return Counter(ZH_MODAL_SHORT.get(w, w) for w in _counted(_ZH_MOD, text).elements())
 
 
 _EN_ALIASES = {a: name for name, aliases in ENTITIES.items() for a in aliases if not re.search("[^\x00-\x7f]", a)}
