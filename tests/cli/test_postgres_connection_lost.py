@@ -4,6 +4,8 @@ the next operation connects again, a check whose transaction was cut is made aga
 archive verifies clean afterwards."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from redline.core.errors import IndexConnectionLost
@@ -143,5 +145,6 @@ def test_a_lock_another_run_took_while_the_connection_was_down_fails_the_next_wr
         with psycopg.connect(archive._pg.url, autocommit=True) as other:   # another run takes the source's lock
             assert other.execute("SELECT pg_try_advisory_lock(%s)", (lock_key(f"source-{name}"),)).fetchone()[0]
             with pytest.raises(IndexConnectionLost, match="another run holds it now"):
-                archive.sync_sources(pg_stack.registry.statements()[:1])
+                archive.sync_sources([replace(s, title=f"{s.title} (retitled)")   # a write
+                                      for s in pg_stack.registry.statements()[:1]])
     assert archive.counts()["sources"] == len(pg_stack.registry.statements())   # the archive reads on

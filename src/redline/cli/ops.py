@@ -84,7 +84,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
                     console.print(line, highlight=False)
                 console.print("manual refresh: redline refresh [NAME ... | --tag TAG | --all]  ·  stop: Ctrl-C",
                               highlight=False)
-                serve_forever(deployment_ids)
+                serve_forever(deployment_ids, sources=[settings.sources])
     console.print("stopped; schedules stay active for the next `redline serve`")
     return 0
 

@@ -152,9 +152,10 @@ def apply_deployments(deployments: list) -> dict:
     return {deployment.apply(): FLOWS[deployment.flow_name] for deployment in deployments}
 
 
-def serve_forever(deployment_ids: dict) -> None:
+def serve_forever(deployment_ids: dict, *, sources: Sequence[Path] = ()) -> None:
     """Execute the deployments' runs warm (redline.orchestration.warm) until Ctrl-C or SIGTERM;
-    the runs still going then end Cancelled, and the schedules stay active."""
+    the runs still going then end Cancelled, and the schedules stay active. `sources`: the
+    deployments' sources files (parsed once, before the runs)."""
     from redline.orchestration.warm import serve_runs
 
     previous: dict = {}
@@ -168,7 +169,7 @@ def serve_forever(deployment_ids: dict) -> None:
         previous[signal.SIGUSR1] = signal.signal(signal.SIGUSR1, lambda signum, frame: runner.wake())
 
     try:
-        serve_runs(deployment_ids, on_ready=wire)
+        serve_runs(deployment_ids, on_ready=wire, sources=sources)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -27,16 +27,21 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Callable, Mapping
 from uuid import UUID
 
 # The main module first (the `redline` script: each child would import it again, and the CLI
 # with it), then Prefect's engine and redline's flows.
 PRELOAD = ["__main__", "redline.orchestration.flows", "prefect.engine", "prefect.flow_engine",
-           "prefect.client.orchestration", "prefect.client.schemas.objects"]
+           "prefect.client.orchestration", "prefect.client.schemas.objects", "redline.orchestration.prewarm"]
+ENV = "REDLINE_WARM_SOURCES"   # the sources files the forkserver parses first (redline.orchestration.prewarm)
 POLL_SECONDS = 0.5   # one small query of a local server (a refresh does not wait for it: it wakes the loop)
 log = logging.getLogger("redline.serve")
 
@@ -65,10 +70,10 @@ def execute(target: str, flow_run_json: str) -> None:
         run_flow(flow, flow_run=flow_run)
 
 
-def forkserver() -> Any:
-    """The multiprocessing context, its server started now (imports preloaded) so that the
-    first run is warm too. Call it after the Prefect API is set (the server keeps its
-    environment)."""
+def forkserver(sources: Sequence[Path | str] = ()) -> Any:
+    """The multiprocessing context, its server started now (imports preloaded, the `sources`
+    files parsed: redline.orchestration.prewarm) so that the first run is warm too. Call it
+    after the Prefect API is set (the server keeps its environment)."""
     from multiprocessing import forkserver as server
 
     context = multiprocessing.get_context("forkserver")
@@ -76,11 +81,26 @@ def forkserver() -> Any:
     stop = getattr(server._forkserver, "_stop", None)   # one already running (started by other code in this
     if stop is not None:                                 # process) has another environment and preload: a new one
         stop()
-    server.ensure_running()
+    with _environment(ENV, os.pathsep.join(str(p) for p in sources)):
+        server.ensure_running()
     first = context.Process(target=_ready, name="redline-warm-up")
     first.start()   # returns once the server is up; the join once its imports are done
     first.join()
     return context
+
+
+@contextmanager
+def _environment(name: str, value: str) -> Iterator[None]:
+    """os.environ[name] = value for the block (the forkserver takes the environment it starts with)."""
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
 
 
 def _ready() -> None:
@@ -100,10 +120,11 @@ class Active:
 class WarmRunner:
     """Execute the runs of `deployments` (deployment id -> the flow's "module:name") until stop()."""
 
-    def __init__(self, deployments: Mapping[UUID, str], *, poll: float = POLL_SECONDS, context: Any = None) -> None:
+    def __init__(self, deployments: Mapping[UUID, str], *, poll: float = POLL_SECONDS, context: Any = None,
+                 sources: Sequence[Path | str] = ()) -> None:
         self.deployments = dict(deployments)
         self.poll = poll
-        self.context = context or forkserver()
+        self.context = context or forkserver(sources)
         self.client: Any = None   # Prefect's sync client, while run_forever runs
         self.active: dict[UUID, Active] = {}
         self.stopping: str | None = None
@@ -240,9 +261,11 @@ class WarmRunner:
             self._reap(run)
 
 
-def serve_runs(deployments: Mapping[UUID, str], *, on_ready: Callable[[WarmRunner], None] | None = None) -> None:
-    """Run a WarmRunner until it is stopped (on_ready gets it first, to wire the signals)."""
-    runner = WarmRunner(deployments)
+def serve_runs(deployments: Mapping[UUID, str], *, on_ready: Callable[[WarmRunner], None] | None = None,
+               sources: Sequence[Path | str] = ()) -> None:
+    """Run a WarmRunner until it is stopped (on_ready gets it first, to wire the signals);
+    `sources`: the sources files of the deployments, parsed once in the forkserver."""
+    runner = WarmRunner(deployments, sources=sources)
     if on_ready:
         on_ready(runner)
     runner.run_forever()

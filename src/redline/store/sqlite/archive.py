@@ -24,7 +24,7 @@ from redline.store.sqlite.blobio import BlobRecords
 from redline.store.sqlite.checks import CheckRecords
 from redline.store.sqlite.listings import ListingRecords
 from redline.store.sqlite.search import SearchRecords
-from redline.store.sqlite.rows import _slug, iso, utcnow
+from redline.store.sqlite.rows import _in_sync, _slug, iso, utcnow
 from redline.store.sqlite.schema import SCHEMA, _migrate, _remember_url
 
 
@@ -288,7 +288,12 @@ class Archive(BlobRecords, CheckRecords, ListingRecords, AlertRecords, SearchRec
         A source moved by `redline sources move` keeps its new address as long as the
         registry still gives the one it was moved from; a new address in the registry wins."""
         now = iso(utcnow())
-        sources = [s for s in sources if _slug(s.name)]
+        known = {row["name"]: row for row in self._query(
+            "SELECT name, url, registry_url, title, date, language, profile, tags, kind, enabled FROM sources")}
+        addresses = {(row["source"], row["url"]) for row in self._query("SELECT source, url FROM source_urls")}
+        sources = [s for s in sources if _slug(s.name) and not _in_sync(known.get(s.name), s, addresses)]
+        if not sources:   # every cycle calls this: an unchanged registry costs two reads, no write
+            return
         with self._tx() as db:
             for s in sources:
                 row = db.execute("SELECT url, registry_url FROM sources WHERE name=?", (s.name,)).fetchone()

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Sequence
 
 from redline.core.errors import ArchiveError
-from redline.core.model import Alert, FetchResult
+from redline.core.model import Alert, FetchResult, Source
 from redline.registry.load import NAME_RE
 from redline.store.warc import WarcLocation
 from redline.store.types import (NewAlert)
@@ -147,3 +147,21 @@ def _slug(name: str) -> str:
         raise ArchiveError(f"refused: source name {name!r} is not a slug (a-z, 0-9 and '-'); "
                            "it would be used in file names")
     return name
+
+
+def _in_sync(row, source: Source, addresses: set[tuple[str, str]]) -> bool:
+    """Whether Archive.sync_sources would change nothing for `source`: its `sources` row (None:
+    none yet) holds the registry's fields, at the address a `sources move` gave it while the
+    registry still says the one it was moved from, and that address is among `addresses`
+    (source, url) of source_urls."""
+    if row is None:
+        return False
+    url = source.url
+    if row["registry_url"] is not None and row["registry_url"] == source.url:
+        url = row["url"]
+    elif row["url"] != source.url:
+        return False
+    return ((row["title"], row["date"], row["language"], row["profile"], row["tags"], row["kind"],
+             bool(row["enabled"])) == (source.title, source.date, source.language, source.profile,
+                                       json.dumps(list(source.tags)), source.kind, source.enabled)
+            and (source.name, url) in addresses)
