@@ -30,16 +30,18 @@ def rows(archive: Archive) -> dict[str, tuple]:
 
 @pytest.mark.sqlite_only
 def test_an_unchanged_registry_is_synced_while_another_process_holds_the_write_lock(archive, monkeypatch) -> None:
-    monkeypatch.setenv("REDLINE_INDEX_WAIT", "0.2")
+    monkeypatch.setenv("REDLINE_INDEX_WAIT", "0.2")   # read when an archive opens
+    second = Archive(archive.root)
     other = sqlite3.connect(archive.root / "index.sqlite", isolation_level=None)
     other.execute("BEGIN IMMEDIATE")   # a write under way elsewhere: a write here would wait, then fail
     try:
-        archive.sync_sources(SOURCES)
+        second.sync_sources(SOURCES)
         with pytest.raises(Exception, match="(?i)lock|busy"):
-            archive.sync_sources([replace(SOURCES[0], title="Retitled")])
+            second.sync_sources([replace(SOURCES[0], title="Retitled")])
     finally:
         other.execute("ROLLBACK")
         other.close()
+        second.close()
 
 
 def test_a_changed_field_in_the_registry_is_written_and_the_others_stay(archive) -> None:
