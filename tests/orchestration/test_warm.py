@@ -6,6 +6,7 @@ import contextvars
 import os
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -18,16 +19,19 @@ def api(tmp_path_factory):
     from redline.orchestration.api import local_server
 
     saved = os.environ.get("PREFECT_API_URL")
+    processes = os.environ.get("REDLINE_CHECK_PROCESSES")
+    os.environ["REDLINE_CHECK_PROCESSES"] = "1"   # every run forks one, whatever the cores
     with local_server(tmp_path_factory.mktemp("prefect")) as url:
         os.environ["PREFECT_API_URL"] = url   # for the forkserver, which keeps the environment it starts with
         from prefect.settings import PREFECT_API_URL, temporary_settings
 
         with temporary_settings(updates={PREFECT_API_URL: url}):
             yield url
-    if saved is None:
-        os.environ.pop("PREFECT_API_URL", None)
-    else:
-        os.environ["PREFECT_API_URL"] = saved
+    for name, value in (("PREFECT_API_URL", saved), ("REDLINE_CHECK_PROCESSES", processes)):
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +84,19 @@ def _wait(client, run_id, done, timeout: float = 60.0):
     raise AssertionError(f"flow run {run_id} still {_state(client, run_id).name} after {timeout:.0f} s")
 
 
+def _group(pgid: int) -> list[int]:
+    """The live processes of a process group (a run and its check processes)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+            members.append(int(stat.parent.name))
+    return members
+
+
 def _history(client, run_id) -> list[str]:
     return [s.name for s in sorted(client.read_flow_run_states(run_id), key=lambda s: s.timestamp)]
 
@@ -109,19 +126,20 @@ def test_the_deployment_concurrency_limit_runs_one_at_a_time(client, deployment,
     assert a_end <= b_start, spans
 
 
-def test_a_cancelled_run_is_killed_within_5_s_and_marked_cancelled(client, deployment, runner) -> None:
+def test_a_cancelled_run_is_killed_with_its_check_processes_within_5_s_and_marked_cancelled(client, deployment, runner) -> None:
     from prefect.states import Cancelling
 
     run = _start(client, deployment, seconds=120)
     _wait(client, run.id, lambda s: s.is_running())
     process = runner.active[run.id].process
+    assert len(_group(process.pid)) == 2   # the run and its check process
     asked = time.monotonic()
     client.set_flow_run_state(run.id, Cancelling())
     final = _wait(client, run.id, lambda s: s.is_final(), timeout=10)
     took = time.monotonic() - asked
     print(f"\ncancel to Cancelled: {took:.2f} s")
     assert final.is_cancelled() and took < 5.0
-    assert not process.is_alive()
+    assert not process.is_alive() and _group(process.pid) == []
 
 
 def test_a_run_that_raises_is_failed_one_killed_is_crashed_and_the_next_run_completes(client, deployment,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from redline.alerts.channels import Sinks, make_sinks
 from redline.alerts.delivery import deliver_pending
@@ -25,6 +25,7 @@ from redline.core.config import Settings
 from redline.core.model import CheckOutcome, Source
 from redline.ingest.fetch import Fetcher, make_fetcher
 from redline.monitor.check import check_batch
+from redline.monitor.workers import CheckWorkers, Worker, installed, unwrap
 from redline.monitor.status import outcomes_from_captures
 from redline.monitor.select import (
     group_by_host,
@@ -75,7 +76,7 @@ def plan_cycle(store: Archive, registry: Registry, *, names: Sequence[str] = (),
 
 
 def check_host(store: Archive, sources: Sequence[Source], *, fetcher: Fetcher, sinks: Sinks, run_id: str,
-               failure_threshold: int, resume: bool = False) -> list[CheckOutcome]:
+               failure_threshold: int, resume: bool = False, workers: int | None = None) -> list[CheckOutcome]:
     """Check one host's sources (a batch: per-host politeness lives in the one Fetcher).
 
     `resume`: this is a retry of the host's task in the same run; the sources it recorded
@@ -87,8 +88,52 @@ def check_host(store: Archive, sources: Sequence[Source], *, fetcher: Fetcher, s
                                                   failure_threshold=failure_threshold)} if rest else {}
         return [done.get(s.name) or fresh[s.name] for s in sources]
     return check_batch(list(sources), archive=store, fetcher=fetcher, run_id=run_id, sinks=sinks.for_source,
-                       grades=sinks.grades, watch=sinks.watch,
+                       grades=sinks.grades, watch=sinks.watch, workers=workers,
                        operator_sinks=list(sinks.operator), failure_threshold=failure_threshold)
+
+
+MIN_SHARE = 20   # sources: a smaller share is not worth a process's archive, fetcher and WARC file
+
+
+def check_share(settings: Settings, sources: Sequence[Source], run_id: str, concurrency: int) -> list[CheckOutcome]:
+    """In a check process (redline.monitor.workers): one share of a host's batch, with the
+    archive, a fetcher and the channels made here from the run's settings."""
+    fetch = replace(settings.fetch, per_host_concurrency=concurrency)
+    with Archive(settings.archive) as store, make_fetcher(fetch) as fetcher:
+        return check_host(store, sources, fetcher=fetcher, sinks=make_sinks(store, settings), run_id=run_id,
+                          failure_threshold=settings.failure_threshold)
+
+
+def shared_check(pool: CheckWorkers, settings: Settings, store: Archive, sources: Sequence[Source], *,
+                 fetcher: Fetcher, sinks: Sinks, run_id: str) -> list[CheckOutcome]:
+    """One host's batch, shared with idle check processes when the host may take requests
+    back to back (REDLINE_HOST_DELAY=0: the delay between request starts is one process's
+    to keep) and allows several in flight; else checked here alone. The requests in flight
+    stay within REDLINE_HOST_CONCURRENCY in all; outcomes in input order."""
+    concurrency = settings.fetch.per_host_concurrency
+    wanted = min(concurrency - 1, len(sources) // MIN_SHARE - 1) if settings.fetch.per_host_delay == 0 else 0
+    helpers = pool.acquire(wanted)
+    if not helpers:
+        return check_host(store, sources, fetcher=fetcher, sinks=sinks, run_id=run_id,
+                          failure_threshold=settings.failure_threshold)
+    parts = len(helpers) + 1
+    shares = [list(sources[i::parts]) for i in range(parts)]
+    each = concurrency // parts
+    started: list[Worker] = []
+    try:
+        for helper, share in zip(helpers, shares[1:]):
+            helper.start(check_share, (settings, share, run_id, each))
+            started.append(helper)
+        outcomes = check_host(store, shares[0], fetcher=fetcher, sinks=sinks, run_id=run_id,
+                              failure_threshold=settings.failure_threshold,
+                              workers=concurrency - each * len(helpers))
+    finally:
+        answers = [helper.wait() for helper in started]   # each answers before it is idle again
+        pool.release(helpers)
+    for answer in answers:
+        outcomes += unwrap(answer)
+    by_name = {o.source: o for o in outcomes}
+    return [by_name[s.name] for s in sources]
 
 
 def finish_cycle(store: Archive, sinks: Sinks) -> Delivery:
@@ -120,12 +165,20 @@ def run_cycle(settings: Settings, *, names: Sequence[str] = (), tags: Sequence[s
     store = store or Archive(settings.archive)
     own_fetcher = fetcher is None
     fetcher = fetcher or make_fetcher(settings.fetch)
+    # check processes share a host's batch only when every dependency is made from the settings
+    # here, as they make theirs (tests hand in a fetcher or channels of their own)
+    pool = installed() if own_store and own_fetcher and sinks is None else None
     try:
         sinks = sinks or make_sinks(store, settings)
         groups = plan_cycle(store, registry, names=names, tags=tags)
-        outcomes = (run_hosts or _in_order)(groups, lambda sources, resume=False: check_host(
-            store, sources, fetcher=fetcher, sinks=sinks, run_id=run_id,
-            failure_threshold=settings.failure_threshold, resume=resume))
+
+        def check(sources: Sequence[Source], resume: bool = False) -> list[CheckOutcome]:
+            if pool is not None and not resume:   # a retry checks what is left here (its helper may be gone)
+                return shared_check(pool, settings, store, sources, fetcher=fetcher, sinks=sinks, run_id=run_id)
+            return check_host(store, sources, fetcher=fetcher, sinks=sinks, run_id=run_id,
+                              failure_threshold=settings.failure_threshold, resume=resume)
+
+        outcomes = (run_hosts or _in_order)(groups, check)
         delivery = (finish or (lambda step: step()))(lambda: finish_cycle(store, sinks))
         return CycleReport(run_id=run_id, outcomes=outcomes, delivery=delivery)
     finally:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -55,19 +56,40 @@ def execute(target: str, flow_run_json: str) -> None:
     would, minus the imports."""
     import gc
     import importlib
-    import signal
 
     gc.freeze()   # the preloaded objects out of the collector's reach (as cli's settle()): a cold cycle ran 2x slower
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # a Ctrl-C on the terminal is for serve, which stops the run
+    os.setpgid(0, 0)   # the run and its check processes: one group, which serve kills as one
     from prefect.client.schemas.objects import FlowRun
     from prefect.engine import handle_engine_signals
     from prefect.flow_engine import run_flow
 
+    from redline.monitor.workers import CheckWorkers, install
+
     module, _, name = target.partition(":")
     flow = getattr(importlib.import_module(module), name)
     flow_run = FlowRun.model_validate_json(flow_run_json)
-    with handle_engine_signals(flow_run.id):   # a failed flow exits 1 with its state Failed
-        run_flow(flow, flow_run=flow_run)
+    workers = CheckWorkers(_check_processes())   # forked now: no thread is running yet
+    install(workers)
+    try:
+        with handle_engine_signals(flow_run.id):   # a failed flow exits 1 with its state Failed
+            run_flow(flow, flow_run=flow_run)
+    finally:
+        install(None)
+        workers.close()
+
+
+def _check_processes() -> int:
+    """REDLINE_CHECK_PROCESSES, or none when it is not a valid count (the run goes on, checking
+    in its own process, and says so)."""
+    from redline.core.errors import RedlineError
+    from redline.monitor.workers import configured_count
+
+    try:
+        return configured_count(os.environ)
+    except RedlineError as exc:
+        log.warning("%s; checking in the run's own process", exc)
+        return 0
 
 
 def forkserver(sources: Sequence[Path | str] = ()) -> Any:
@@ -226,10 +248,11 @@ class WarmRunner:
     def _kill(self, run: Active, why: str) -> None:
         run.cancelled = why
         if run.process.is_alive():
-            run.process.kill()
+            _kill_group(run.process)
 
     def _reap(self, run: Active) -> None:
         run.process.join()
+        _kill_group(run.process)   # a check process left by a run that died (it dies with the run anyway)
         self.active.pop(run.id, None)
         if run.cancelled is not None:
             self._final(run.id, "Cancelled", run.cancelled)
@@ -259,6 +282,15 @@ class WarmRunner:
         for run in list(self.active.values()):
             run.process.join(max(0.0, deadline - time.monotonic()))
             self._reap(run)
+
+
+def _kill_group(process: Any) -> None:
+    """SIGKILL the run's process group (the run and its check processes: execute() made it)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        if process.is_alive():   # not yet its own group's leader
+            process.kill()
 
 
 def serve_runs(deployments: Mapping[UUID, str], *, on_ready: Callable[[WarmRunner], None] | None = None,
