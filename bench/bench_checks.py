@@ -1,7 +1,7 @@
 """The checks alone: redline.monitor.check.check_batch in this process, without Prefect or the CLI.
 
     .venv/bin/python bench/bench_checks.py [--pages 1000] [--repeats 3] [--concurrency 2] [--profile]
-                                           [--backend folder|shared|both]
+                                           [--backend folder|shared|both] [--processes N]
 
 Separates what a cycle costs per check from the fixed cost of a `redline run`
 (interpreter, imports, Prefect): a cold cycle first, then `--repeats` unchanged
@@ -10,6 +10,10 @@ answers switched off), each timed around check_batch only. Prints the median
 wall time per cycle and per check, and the archive bytes each unchanged check
 added (apparent: files plus the index's growth). `--profile` runs one more
 unchanged-304 cycle under cProfile and prints the top functions by own time.
+
+`--processes N`: the batch shared with N check processes forked at the start, as a run of
+`redline serve` shares a host's batch (redline.monitor.cycle.shared_check; 0, the default:
+check_batch in this process alone, as a one-shot `redline run`).
 
 `--backend`: folder (the default: SQLite index.sqlite and the folder's files), shared
 (PostgreSQL 15 + SeaweedFS S3, started here by bench/shared_backend.py, fsync on: what
@@ -39,8 +43,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_cycle import Site, bench_site, folder_bytes, log  # noqa: E402
 from shared_backend import SharedBackend, shared_backend  # noqa: E402
 
+from redline.alerts.channels import make_sinks  # noqa: E402
 from redline.store.sqlite import Archive  # noqa: E402
-from redline.core.config import FetchSettings  # noqa: E402
+from redline.core.config import FetchSettings, Settings  # noqa: E402
+from redline.monitor.cycle import shared_check  # noqa: E402
+from redline.monitor.workers import CheckWorkers  # noqa: E402
 from redline.monitor.check import check_batch  # noqa: E402
 from redline.monitor.select import prepare_archive  # noqa: E402
 from redline.ingest.fetch import make_fetcher  # noqa: E402
@@ -91,15 +98,26 @@ def delta(after: dict[str, float], before: dict[str, float], n: int) -> dict[str
     return {k: (after[k] - before[k]) / n for k in after}
 
 
-def run_cycles(label: str, archive: Archive, sources: list, fetcher, site: Site, repeats: int,
+Check = Callable[[str], list]   # run id -> the outcomes of one cycle of every source
+
+
+def batch_check(archive: Archive, sources: list, fetcher) -> Check:
+    return lambda run_id: check_batch(sources, archive=archive, fetcher=fetcher, run_id=run_id)
+
+
+def shared_with(pool: CheckWorkers, settings: Settings, archive: Archive, sources: list, fetcher) -> Check:
+    sinks = make_sinks(archive, settings)
+    return lambda run_id: shared_check(pool, settings, archive, sources, fetcher=fetcher, sinks=sinks, run_id=run_id)
+
+
+def run_cycles(label: str, check: Check, archive: Archive, n: int, site: Site, repeats: int,
                measure: Growth) -> list[tuple[str, float, float, dict[str, float]]]:
     """A cold cycle, the first search, `repeats` unchanged-304 and unchanged-200 cycles: rows of
     (cycle, median wall s, ms per check, median growth per check)."""
-    n = len(sources)
 
     def cycle(name: str) -> float:
         started = time.perf_counter()
-        outcomes = check_batch(sources, archive=archive, fetcher=fetcher, run_id=f"{label}-{name}")
+        outcomes = check(f"{label}-{name}")
         wall = time.perf_counter() - started
         errors = [o.error for o in outcomes if o.error]
         if errors:
@@ -152,10 +170,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--backend", choices=("folder", "shared", "both"), default="folder")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--processes", type=int, default=0, help="check processes sharing the batch (as served runs)")
     parser.add_argument("--profile-cold", action="store_true", help="run the cold cycle under cProfile")
     parser.add_argument("--no-fsync", action="store_true", help="to apportion the cost of durability only: no fsync "
                         "of the files, SQLite's synchronous=OFF (never how redline runs)")
     args = parser.parse_args(argv)
+    if args.processes and args.backend != "folder":   # the processes fork first, with this environment
+        parser.error("--processes works with --backend folder only")
+    pool = CheckWorkers(args.processes) if args.processes else None   # forked before any thread
     work = Path(tempfile.mkdtemp(prefix="redline-checks-"))
     site = Site(args.pages, work, 0.0)
     results: dict[str, list] = {}
@@ -189,7 +211,12 @@ def main(argv: list[str] | None = None) -> int:
                     prof.disable()
                     print_profile(prof)
                     continue
-                results[backend] = run_cycles(backend, archive, sources, fetcher, site, args.repeats, measure)
+                if pool is None:
+                    check = batch_check(archive, sources, fetcher)
+                else:
+                    check = shared_with(pool, Settings(archive=root, sources=sources_file, config_file=None,
+                                                  fetch=settings), archive, sources, fetcher)
+                results[backend] = run_cycles(backend, check, archive, len(sources), site, args.repeats, measure)
                 load.append(os.getloadavg()[0])
                 if args.profile:
                     site.control("config", conditional=1)
@@ -201,8 +228,11 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         site.stop()
         shutil.rmtree(work, ignore_errors=True)
+    if pool is not None:
+        pool.close()
     print(f"{args.pages} pages on one loopback host, REDLINE_HOST_CONCURRENCY={args.concurrency}, "
-          f"REDLINE_HOST_DELAY=0, median of {args.repeats}; 1-minute load average {min(load):.1f} to "
+          f"REDLINE_HOST_DELAY=0, {args.processes} check processes, median of {args.repeats}; "
+          f"1-minute load average {min(load):.1f} to "
           f"{max(load):.1f} on {os.cpu_count()} cores\n")
     for backend, rows in results.items():
         if len(results) > 1:
