@@ -22,7 +22,6 @@ the run's whole process group.
 from __future__ import annotations
 
 import ctypes
-import logging
 import multiprocessing
 import os
 import signal
@@ -33,7 +32,6 @@ from typing import Any
 from redline.core.errors import RedlineError
 
 ENV = "REDLINE_CHECK_PROCESSES"
-log = logging.getLogger("redline.workers")
 
 
 class WorkerLost(RedlineError):
