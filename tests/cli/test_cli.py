@@ -31,6 +31,18 @@ def test_unknown_source_name_is_one_line(tmp_path, capsys) -> None:
     assert code != 0 and "no-such-statement" in err and len(err.strip().splitlines()) == 1
 
 
+def test_serve_refuses_a_bad_number_of_check_processes_in_one_line_before_starting_prefect(
+        tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("REDLINE_CHECK_PROCESSES", "two")
+    code = main(["serve", "--no-ui", "--archive", str(tmp_path / "a")])
+    captured = capsys.readouterr()
+    assert code == 1 and "Traceback" not in captured.err
+    assert captured.err.strip().splitlines() == [
+        "error: REDLINE_CHECK_PROCESSES='two' is not a number of processes: set a whole number (0 turns the "
+        "check processes off)"]
+    assert "starting Prefect" not in captured.out and not (tmp_path / "a" / ".prefect" / "serve.json").exists()
+
+
 def test_a_command_run_in_process_leaves_the_garbage_collector_alone(tmp_path, capsys) -> None:
     """Only the `redline` process itself, about to exit, freezes its objects (see cli.main)."""
     import gc

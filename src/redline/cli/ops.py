@@ -54,9 +54,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from redline.registry.load import load_registry
     from redline.store.sqlite import Archive
 
+    from redline.monitor.workers import configured_count
+
     settings = resolve_settings(args)
     registry = load_registry(settings.sources)
     schedules = load_schedules(settings.config_file)
+    check_processes = configured_count(os.environ)   # a bad value refused here, in one line, before anything runs
     remember_given_sources(args, settings)
     with Archive(settings.archive) as archive:
         prepare_archive(archive, registry)
@@ -82,6 +85,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
                 for line in serve_addresses(api_url, ui=own_ui, browse=browse_port,
                                             feed=settings.archive / "feeds" / "alerts.xml"):
                     console.print(line, highlight=False)
+                if check_processes and settings.fetch.per_host_delay == 0:
+                    console.print(f"each run shares a host's checks with {check_processes} check process(es) "
+                                  f"(REDLINE_CHECK_PROCESSES)", highlight=False)
                 console.print("manual refresh: redline refresh [NAME ... | --tag TAG | --all]  ·  stop: Ctrl-C",
                               highlight=False)
                 serve_forever(deployment_ids, sources=[settings.sources])
