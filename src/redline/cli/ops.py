@@ -86,7 +86,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
                                             feed=settings.archive / "feeds" / "alerts.xml"):
                     console.print(line, highlight=False)
                 if check_processes and settings.fetch.per_host_delay == 0:
-                    console.print(f"each run shares a host's checks with {check_processes} check process(es) "
+                    console.print(f"check processes: {check_processes} per run, for hosts with no delay "
                                   f"(REDLINE_CHECK_PROCESSES)", highlight=False)
                 console.print("manual refresh: redline refresh [NAME ... | --tag TAG | --all]  ·  stop: Ctrl-C",
                               highlight=False)
